@@ -28,7 +28,9 @@ def render():
             if txt:
                 txt = ''.join(txt) if isinstance(txt, list) else txt
                 parts.append(txt.strip() if 'text/markdown' in o.get('data', {}) else f'```\n{txt.rstrip()}\n```')
-    return '\n\n'.join(p for p in parts if p) + '\n'
+    text = '\n\n'.join(p for p in parts if p) + '\n'
+    # notebook links are relative to nbs/ on the site, to the repository root in README
+    return re.sub(r'\]\((\w+)\.ipynb\)', r'](nbs/\1.ipynb)', text)
 
 if __name__ == '__main__':
     text = render()

@@ -141,6 +141,7 @@ def main():
         m = re.search(r'<body[^>]*>(.*)</body>', body, re.S)
         head_styles = ''.join(re.findall(r'<style[^>]*>.*?</style>', body, re.S))
         content = head_styles + (m.group(1) if m else body)
+        content = re.sub(r'href="(\w+)\.ipynb"', r'href="\1.html"', content)
         (out / fname).write_text(page_html(content, title, nav))
         text = re.sub(r'<[^>]+>', ' ', content)
         # raw Quarto or notebook-directive markup a reader would stumble over
