@@ -1,0 +1,20 @@
+#!/bin/bash
+# The full clip_nb vs OpenCLIP benchmark, as reported in bench/RESULTS.md and the README.
+#   training step: tiny preset (batch 128) and ViT-B-16 shape (batch 8), fp32 and bf16 autocast
+#   inference: encode_image / encode_text
+#   loader: images/s of clip_nb's training loader (tiny preset, shapes data)
+#   end to end: clip_nb_train vs python -m open_clip_train.main, tiny shape, shapes data, 8 epochs
+# Takes about 20 minutes on 2 CPU cores. Run it on an otherwise idle machine: the table records the
+# load average, and every number is a median over alternating clip_nb/OpenCLIP runs.
+#
+#   bash bench/run_all.sh                 # CPU, 2 threads
+#   bash bench/run_all.sh --device cuda   # GPU: ViT-B-16 shape, batch 64, bf16 (writes RESULTS_cuda.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+uptime
+if [[ " $* " == *" --device cuda "* ]]; then
+  clip_nb_bench --out bench/RESULTS_cuda.md --json bench/results_cuda.json "$@"
+else
+  clip_nb_bench --threads 2 --loader --e2e --work_dir bench/work --out bench/RESULTS.md --json bench/results.json "$@"
+fi
+uptime
