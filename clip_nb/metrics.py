@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from matplotlib.figure import Figure
 
 # %% auto #0
 __all__ = ['SHAPES_COLOURS', 'SHAPES_SHAPES', 'SHAPES_SIZES', 'SHAPES_POSITIONS', 'SHAPES_POSITION_PHRASES', 'SHAPES_ZEROSHOT',
