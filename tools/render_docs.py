@@ -105,6 +105,7 @@ def module_of(nb_path):
 
 def page_html(body, title, nav):
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)} – clip_nb</title>
+<script>window.MathJax={{tex:{{inlineMath:[["$","$"]]}}}};</script><script async src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>
 <style>body{{margin:0;font-family:system-ui,sans-serif}} #nav{{position:fixed;top:0;left:0;width:230px;height:100%;overflow:auto;
 background:#f6f7f9;border-right:1px solid #ddd;padding:12px;box-sizing:border-box;font-size:14px}} #nav a{{display:block;padding:3px 0;
 color:#2a5db0;text-decoration:none}} #nav a.cur{{font-weight:bold;color:#000}} #main{{margin-left:240px;max-width:1050px;padding:0 16px}} .jp-Notebook{{padding:8px 0 !important}} .jp-Cell{{padding:2px 0 !important}} pre{{white-space:pre-wrap}}
