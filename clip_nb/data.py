@@ -1050,14 +1050,31 @@ def load_records(config, # a `Config` (dataset, data_path, split_file, seed)
     if config.split_file: recs = apply_split_file(recs, config.split_file, report)
     return assign_splits(recs, config.seed), Path(root)
 
-def subsample(records:list, # `Record`s
+def subsample(records:list, # `Record`s, splits assigned
               max_samples:int|None, # number of images to keep (None: all)
               seed:int=0, # which ones
              )->list: # a seeded random subset, in the original order
-    "Keep `max_samples` images chosen at random (seeded), independent of the order of `records`."
+    "Keep `max_samples` images chosen at random (seeded), independent of the order of `records`, split by split."
     if max_samples is None or max_samples >= len(records): return records
-    ids = sorted(range(len(records)), key=lambda i: records[i].image_id or records[i].image)
-    keep = {ids[j] for j in np.random.default_rng(_mix(seed, 17)).permutation(len(records))[:max_samples]}
+    if max_samples < 1: raise ValueError(f"max_samples={max_samples}: keep at least 1 image, or pass None to keep all")
+    order = {'train': 0, 'val': 1, 'test': 2}
+    splits = sorted({r.split for r in records}, key=lambda s: (order.get(s, 3), str(s)))
+    members = {s: sorted((i for i, r in enumerate(records) if r.split == s),
+                         key=lambda i: records[i].image_id or records[i].image) for s in splits}
+    share = {s: max_samples * len(members[s]) / len(records) for s in splits}
+    quota = {s: int(share[s]) for s in splits}
+    left = max_samples - sum(quota.values())
+    for s in splits:  # every split keeps at least one image (train first), so a small subset can still be validated
+        if quota[s]: continue
+        if left: quota[s], left = 1, left - 1
+        else:
+            big = max(splits, key=lambda t: quota[t])
+            if quota[big] > 1: quota[big] -= 1; quota[s] = 1
+    for s in sorted(splits, key=lambda t: share[t] - int(share[t]), reverse=True)[:left]: quota[s] += 1
+    keep = set()
+    for k, s in enumerate(splits):
+        rng = np.random.default_rng(_mix(seed, 17 + k))
+        keep.update(members[s][j] for j in rng.permutation(len(members[s]))[:quota[s]])
     return [r for i, r in enumerate(records) if i in keep]
 
 def build_datasets(config, # a `Config`
