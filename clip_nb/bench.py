@@ -497,6 +497,7 @@ def main(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
     p.add_argument('--reps', type=int, help='timed steps per library (median reported; default 15 for tiny, 5 for b16)')
     p.add_argument('--warmup', type=int, default=2, help='untimed steps per library first')
     p.add_argument('--threads', type=int, default=2, help='torch.set_num_threads (CPU)')
+    p.add_argument('--default_malloc', action='store_true', help="keep glibc's malloc defaults instead of `keep_freed_memory` (both libraries)")
     p.add_argument('--no_inference', action='store_true', help='skip the encode_image/encode_text rows')
     p.add_argument('--no_train', action='store_true', help='skip the training-step rows (e.g. with --e2e or --loader alone)')
     p.add_argument('--loader', action='store_true', help='also time the training data loader (tiny preset, shapes data)')
@@ -518,6 +519,8 @@ def main(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
         if a.out: Path(a.out).write_text(md + '\n')
         return
     torch.set_num_threads(a.threads)
+    from clip_nb.training import keep_freed_memory
+    kept = False if a.default_malloc else keep_freed_memory()   # the same process-wide setting for both libraries
     cuda = torch.device(a.device).type == 'cuda'
     settings = a.settings.split(',') if a.settings else (['b16'] if cuda else ['tiny', 'b16'])
     precisions = a.precisions.split(',') if a.precisions else (['bf16'] if cuda else ['fp32', 'bf16'])
@@ -537,6 +540,7 @@ def main(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
               'date': start.strftime('%Y-%m-%d %H:%M UTC'),
               'command': 'clip_nb_bench ' + ' '.join(argv if argv is not None else sys.argv[1:]),
               'matmul peak (measured in this run)': ', '.join(f"{str(k).replace('torch.', '')} {v / 1e9:.0f} GFLOP/s" for k, v in peaks.items()),
+              'malloc': 'freed blocks kept for reuse (`keep_freed_memory`), for both libraries' if kept else 'C library defaults',
               'load average at start / end': f"{load0[0]:.1f} / {os.getloadavg()[0]:.1f}" if load0 else 'n/a',
               'method': 'alternating clip_nb/OpenCLIP steps after warm-up, median of the timed steps; same weights (copied through the interchange functions)'}
     md = format_results(rows, header)

@@ -25,9 +25,9 @@ __all__ = ['ADAM_BETAS', 'ADAM_EPS', 'TEST_PAUSE_ENV', 'MODEL_FIELDS', 'TRAIN_FL
            'gather_with_grad', 'contrastive_backward', 'optimizer_step', 'CheckpointError', 'atomic_save',
            'load_checkpoint_file', 'rng_state', 'set_rng_state', 'checkpoint_name', 'list_checkpoints',
            'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries', 'init_distributed', 'barrier',
-           'main_process_first', 'recall_summary', 'embedding_loss', 'evaluate_model', 'format_config', 'Trainer',
-           'build_train_parser', 'train_config_from_args', 'format_report', 'train_cli', 'eval_cli', 'main',
-           'eval_main']
+           'main_process_first', 'keep_freed_memory', 'recall_summary', 'embedding_loss', 'evaluate_model',
+           'format_config', 'Trainer', 'build_train_parser', 'train_config_from_args', 'format_report', 'train_cli',
+           'eval_cli', 'main', 'eval_main']
 
 # %% ../nbs/10_training.ipynb #8f5ba664
 def seed_everything(seed:int, # the seed for Python's `random`, NumPy and torch (CPU and every GPU)
@@ -398,6 +398,20 @@ def main_process_first():
     finally:
         if world > 1 and rank == 0: dist.barrier()
 
+# %% ../nbs/10_training.ipynb #4b2a047e
+def keep_freed_memory(mmap_threshold_mb:int=32, # blocks up to this size come from the heap and are reused (glibc's maximum is 32 MB on 64-bit)
+                      trim_threshold_mb:int=1024, # free memory kept at the top of the heap before any is returned to the OS
+                     )->bool: # True if glibc's malloc accepted both settings
+    "Make glibc's malloc keep freed blocks for reuse instead of returning them to the OS (fewer page faults per step)."
+    import ctypes, ctypes.util, platform
+    if platform.system() != 'Linux': return False
+    try: libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+    except OSError: return False
+    mallopt = getattr(libc, 'mallopt', None)
+    if mallopt is None: return False      # not glibc (e.g. musl)
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold_mb << 20)) and bool(mallopt(M_TRIM_THRESHOLD, trim_threshold_mb << 20))
+
 # %% ../nbs/10_training.ipynb #2406a00b
 MODEL_FIELDS = ('img_size', 'patch_size', 'embed_dim', 'depth', 'num_heads', 'text_embed_dim', 'text_depth', 'text_heads',
                 'context_length', 'vocab_size', 'output_dim', 'mlp_ratio', 'activation')
@@ -500,6 +514,7 @@ class Trainer:
         self.rank, self.local_rank, self.world_size, device = init_distributed(config.device)
         self.device = torch.device(device)
         self.is_main = self.rank == 0
+        if self.device.type == 'cpu': keep_freed_memory()   # reuse freed blocks across steps (see above)
         self.verbose, self.tensorboard = verbose and self.is_main, tensorboard and self.is_main
         check_precision(config.precision, self.device)
         if config.batch_size % (self.world_size * config.accum_steps):
