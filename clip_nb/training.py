@@ -398,8 +398,8 @@ def main_process_first():
     finally:
         if world > 1 and rank == 0: dist.barrier()
 
-# %% ../nbs/10_training.ipynb #4b2a047e
-def keep_freed_memory(mmap_threshold_mb:int=32, # blocks up to this size come from the heap and are reused (glibc's maximum is 32 MB on 64-bit)
+# %% ../nbs/10_training.ipynb #e1679276
+def keep_freed_memory(mmap_threshold_mb:int=256, # blocks up to this size come from the heap and are reused (32 MB where glibc refuses more)
                       trim_threshold_mb:int=1024, # free memory kept at the top of the heap before any is returned to the OS
                      )->bool: # True if glibc's malloc accepted both settings
     "Make glibc's malloc keep freed blocks for reuse instead of returning them to the OS (fewer page faults per step)."
@@ -410,7 +410,8 @@ def keep_freed_memory(mmap_threshold_mb:int=32, # blocks up to this size come fr
     mallopt = getattr(libc, 'mallopt', None)
     if mallopt is None: return False      # not glibc (e.g. musl)
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    return bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold_mb << 20)) and bool(mallopt(M_TRIM_THRESHOLD, trim_threshold_mb << 20))
+    ok = mallopt(M_MMAP_THRESHOLD, mmap_threshold_mb << 20) or mallopt(M_MMAP_THRESHOLD, min(mmap_threshold_mb, 32) << 20)
+    return bool(ok) and bool(mallopt(M_TRIM_THRESHOLD, trim_threshold_mb << 20))
 
 # %% ../nbs/10_training.ipynb #2406a00b
 MODEL_FIELDS = ('img_size', 'patch_size', 'embed_dim', 'depth', 'num_heads', 'text_embed_dim', 'text_depth', 'text_heads',
