@@ -434,7 +434,7 @@ def format_results(rows:list, # result rows from the bench_* functions
         if r['kind'] == 'loader':
             step = next((t['clip_nb']['img_s'] for t in train if t['setting'] == 'tiny' and t['precision'] == 'bf16'), None)
             out += ['### Loader (tiny preset, shapes data)', '',
-                    f"`clip_nb.data.train_loader` with {r['num_workers']} workers delivers **{r['img_s']:.0f} images/s** "
+                    f"`clip_nb.data.train_loader` with {r['num_workers']} worker{'s' if r['num_workers'] != 1 else ''} delivers **{r['img_s']:.0f} images/s** "
                     f"(batch {r['batch']}, after a {r['setup_s']:.1f} s one-off setup)"
                     + (f"; the tiny bf16 training step consumes {step:.0f} images/s, so the loader is "
                        f"{r['img_s'] / step:.1f}x faster than the model needs." if step else '.'), '']
