@@ -3,7 +3,8 @@
 
 Markdown cells are copied, code cells become fenced Python blocks, text outputs become plain
 fenced blocks; `#|` options are honoured (`hide`, `include: false`, `echo: false`).
-Images are not embedded: README shows the same text, the site shows the pictures.
+Image outputs of code cells are left out; images linked from markdown (`![](images/x.png)`) are kept,
+with their paths made relative to the repository root.
 Usage: python tools/make_readme.py [--check]   (--check fails if README.md is out of date)
 """
 import json, re, sys
@@ -30,7 +31,8 @@ def render():
                 parts.append(txt.strip() if 'text/markdown' in o.get('data', {}) else f'```\n{txt.rstrip()}\n```')
     text = '\n\n'.join(p for p in parts if p) + '\n'
     # notebook links are relative to nbs/ on the site, to the repository root in README
-    return re.sub(r'\]\((\w+)\.ipynb\)', r'](nbs/\1.ipynb)', text)
+    text = re.sub(r'\]\((\w+)\.ipynb\)', r'](nbs/\1.ipynb)', text)
+    return re.sub(r'\]\((images/[\w./-]+)\)', r'](nbs/\1)', text)
 
 if __name__ == '__main__':
     text = render()

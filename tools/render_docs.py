@@ -16,7 +16,7 @@ build needs from nbdev and stands in for Quarto's HTML rendering:
 
 Usage: python tools/render_docs.py [--out _docs] [--no-proc]
 """
-import argparse, html, importlib, json, re, subprocess, sys
+import argparse, html, importlib, json, re, shutil, subprocess, sys
 from pathlib import Path
 
 import nbformat, yaml
@@ -159,8 +159,10 @@ def main():
         for pat, what in [(r'\{target=', 'raw link attributes'), (r'#\|', 'raw #| cell options'), (r'^:::', 'callout fences')]:
             if re.search(pat, text, re.M): problems.append(f'{name}: page shows {what}')
         for src in re.findall(r'<img[^>]+src="([^"]+)"', content):
-            if not src.startswith('data:') and not (out / src).exists() and not (nbs_path / src).exists() and not src.startswith('http'):
-                problems.append(f'{name}: broken image {src}')
+            if src.startswith(('data:', 'http')): continue
+            if (nbs_path / src).is_file() and not (out / src).exists():   # an image file next to the notebooks: publish it
+                (out / src).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(nbs_path / src, out / src)
+            if not (out / src).exists(): problems.append(f'{name}: broken image {src}')
         mod = module_of(nbs_path / name)
         if mod:
             m_ = importlib.import_module(f'clip_nb.{mod}')
