@@ -540,7 +540,7 @@ class Trainer:
 
     # ---------------------------------------------------------------- data
     def load_data(self,
-                  max_samples:Optional[int]=None, # limit the number of images per split (None: config.max_samples)
+                  max_samples:Optional[int]=None, # keep this many images in all, taken from every split in proportion (None: config.max_samples)
                  )->dict: # the datasets: {'train', 'val', 'test'(, 'heldout')}
         "Build the datasets (generating the shapes data if needed), the tokenizer and the training loader; print the counts."
         from clip_nb.data import build_datasets

@@ -112,7 +112,7 @@ def recall_score(metrics:dict, # retrieval metrics from `clip_nb.metrics.evaluat
 # %% ../nbs/11_tuning.ipynb #854b019d
 def train_trial(trial:optuna.Trial, # the trial: receives one report per epoch and may be pruned
                 config:Config, # this trial's full configuration (searched values filled in)
-                max_samples:Optional[int]=None, # limit the number of images per split (None: config.max_samples)
+                max_samples:Optional[int]=None, # keep this many images in all, taken from every split in proportion (None: config.max_samples)
                 cache:Optional[dict]=None, # shared between trials of a study: reuses the tokenizer
                 verbose:bool=False, # print the Trainer's progress
                )->float: # the best validation score over the trial's epochs
@@ -274,7 +274,7 @@ def run_study(n_trials:Optional[int]=10, # trials to add in this call (None: unt
               config:Optional[Config]=None, # base config each trial modifies (None: the 'tiny' preset)
               search_space:Optional[dict]=None, # field -> spec (None: `DEFAULT_SEARCH_SPACE`)
               epochs_per_trial:int=3, # training epochs per trial (the pruners' budget)
-              max_samples:Optional[int]=None, # limit the number of images per split (None: the config's value)
+              max_samples:Optional[int]=None, # keep this many images in all, taken from every split in proportion (None: the config's value)
               pruner:str='median', # 'median', 'hyperband' or 'none'
               study_name:str='clip_nb', # name of the study inside the storage
               storage:Optional[str]=None, # Optuna storage URL (None: sqlite:///<out_dir>/study.db)
