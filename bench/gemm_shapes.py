@@ -11,17 +11,16 @@ casts and the optimizer come on top), so its utilisation is a ceiling for the st
 
     python bench/gemm_shapes.py [--threads 2] [--reps 10]
 """
-import argparse, statistics, time
+import argparse, statistics
 
 import torch
 
+from clip_nb.bench import alternate, matmul_peak
+
 
 def timed(f, reps):
-    for _ in range(3): f()
-    ts = []
-    for _ in range(reps):
-        t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
+    "Median seconds of `f()` over `reps` calls after warm-up (the benchmark's own timer)."
+    return statistics.median(alternate({'f': f}, reps=reps, warmup=3)['f'])
 
 
 def linear_shapes(batch=8):
@@ -40,10 +39,7 @@ def main():
     for dtype in (torch.bfloat16, torch.float32):
         name = str(dtype).replace('torch.', '')
         reps = a.reps if dtype == torch.bfloat16 else max(3, a.reps // 3)
-        peak = 0.
-        for n in (1024, 2048, 4096):
-            x, y = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
-            peak = max(peak, 2 * n ** 3 / timed(lambda: x @ y, reps))
+        peak = matmul_peak(dtype, (1024, 2048, 4096), reps)   # the peak `clip_nb_bench` divides by
         print(f'{name}: square-matrix peak {peak / 1e9:.0f} GFLOP/s (best of 1024, 2048, 4096)')
         total_flops, total_time = 0., {'forward x@W.T': 0., 'input grad dY@W': 0., 'weight grad dY.T@x': 0.}
         for m, k, n, count in linear_shapes():
