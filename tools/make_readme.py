@@ -1,45 +1,100 @@
 #!/usr/bin/env python
-"""Write README.md from nbs/index.ipynb (what `nbdev_readme` does, without Quarto).
+"""Write README.md from nbs/index.ipynb as `nbdev_readme` does, without Quarto.
 
-Markdown cells are copied, code cells become fenced Python blocks, text outputs become plain
-fenced blocks; `#|` options are honoured (`hide`, `include: false`, `echo: false`).
-Image outputs of code cells are left out; images linked from markdown (`![](images/x.png)`) are kept,
-with their paths made relative to the repository root.
-Usage: python tools/make_readme.py [--check]   (--check fails if README.md is out of date)
+`nbdev_readme` processes the notebooks (nbdev's `proc_nbs`: front matter, links for backticked
+names), renders `_proc/index.ipynb` with `quarto render -t gfm --no-execute`, moves the README to
+the repository root and copies `index_files/` (the figures that are cell outputs of index.ipynb)
+beside it. Quarto turns the notebook into pandoc markdown and pandoc writes GitHub markdown. This
+script does the same steps with nbdev's own processing and pandoc (from pypandoc-binary), so that
+README.md and index_files/ are what `nbdev_readme` writes, and images resolve from the repository root.
+
+Usage: python tools/make_readme.py [--check]   (--check fails if README.md or index_files/ is out of date)
 """
-import json, re, sys
+import base64, json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+FIG_DIR = 'index_files/figure-commonmark'
+DISCARD = ('[<matplotlib', '<matplotlib', '<seaborn.', '<ggplot:')
+
+
+def processed_index():
+    "index.ipynb after nbdev's docs processing (what Quarto receives), without installing anything."
+    import contextlib, io, os, warnings
+    from nbdev.serve import proc_nbs
+    cwd = os.getcwd(); os.chdir(ROOT)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter('ignore')
+            cache = proc_nbs('nbs', n_workers=0)
+    finally: os.chdir(cwd)
+    return json.loads((Path(cache) / 'index.ipynb').read_text())
+
+
+def _opts(src):
+    opts = dict((k, v.strip()) for k, v in re.findall(r'^#\|\s*([\w-]+):?\s*(.*)$', src, re.M))
+    body = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip('\n')
+    return opts, body
+
+
+def _text(v): return ''.join(v) if isinstance(v, list) else v
+
+
+def quarto_markdown(nb):
+    "The title, the pandoc markdown Quarto makes of a notebook for the gfm format, and the figure files it writes."
+    parts, figs, title, code_idx = [], {}, None, 0
+    for c in nb['cells']:
+        src = _text(c['source'])
+        if c['cell_type'] == 'raw':
+            import yaml
+            fm = yaml.safe_load(src.strip().strip('-').strip()) or {}
+            title = title or fm.get('title'); continue
+        if c['cell_type'] == 'markdown': parts.append(src); continue
+        code_idx += 1                                     # Quarto names figures cell-<code cell number + 1>
+        opts, body = _opts(src)
+        if opts.get('include') == 'false' or 'hide' in opts: continue
+        if opts.get('echo') != 'false' and body.strip(): parts.append(f'``` python\n{body}\n```')
+        if opts.get('output') == 'false': continue
+        outs = c.get('outputs', [])
+        have_img = any('image/png' in o.get('data', {}) for o in outs)
+        for i, o in enumerate(outs):
+            d = o.get('data', {})
+            if o['output_type'] == 'stream':
+                if o.get('name') == 'stderr' and opts.get('warning') == 'false': continue
+                parts.append(f'```\n{_text(o["text"]).rstrip()}\n```'); continue
+            if o['output_type'] == 'error': parts.append(f'```\n{o["ename"]}: {o["evalue"]}\n```'); continue
+            if o['output_type'] == 'execute_result' and list(d) == ['text/plain']:
+                t = _text(d['text/plain'])
+                if (have_img and re.match(r'^([<(\[]).*?([>)\]])$', t.strip())) or t.startswith(DISCARD): continue
+            if 'image/png' in d:
+                path = f'{FIG_DIR}/cell-{code_idx + 1}-output-{i + 1}.png'
+                figs[path] = base64.b64decode(_text(d['image/png']))
+                parts.append(f'![]({path})')
+            elif 'text/markdown' in d: parts.append(_text(d['text/markdown']))
+            elif 'text/plain' in d: parts.append(f'```\n{_text(d["text/plain"]).rstrip()}\n```')
+    return title, '\n\n'.join(p.strip('\n') for p in parts if p.strip()) + '\n', figs
+
 
 def render():
-    nb = json.loads((ROOT / 'nbs' / 'index.ipynb').read_text())
-    parts = []
-    for c in nb['cells']:
-        src = ''.join(c['source'])
-        if c['cell_type'] == 'markdown': parts.append(src.strip()); continue
-        if c['cell_type'] != 'code': continue
-        opts = dict(re.findall(r'^#\|\s*([\w-]+):?\s*(.*)$', src, re.M))
-        if 'hide' in opts or opts.get('include', '').strip() == 'false' or 'default_exp' in opts: continue
-        body = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
-        if body and opts.get('echo', '').strip() != 'false': parts.append(f'```python\n{body}\n```')
-        for o in c.get('outputs', []):
-            txt = o.get('text') or o.get('data', {}).get('text/markdown') or o.get('data', {}).get('text/plain')
-            if o.get('data', {}).get('image/png'): continue
-            if txt:
-                txt = ''.join(txt) if isinstance(txt, list) else txt
-                parts.append(txt.strip() if 'text/markdown' in o.get('data', {}) else f'```\n{txt.rstrip()}\n```')
-    text = '\n\n'.join(p for p in parts if p) + '\n'
-    # notebook links are relative to nbs/ on the site, to the repository root in README
-    text = re.sub(r'\]\((\w+)\.ipynb\)', r'](nbs/\1.ipynb)', text)
-    return re.sub(r'\]\((images/[\w./-]+)\)', r'](nbs/\1)', text)
+    "README.md's text and the figure files, as nbdev_readme writes them."
+    import pypandoc
+    title, md, figs = quarto_markdown(processed_index())
+    gfm = pypandoc.convert_text(md, 'gfm', format='markdown-implicit_figures', extra_args=['--wrap=auto', '--columns=72'])
+    return (f'# {title}\n\n\n' if title else '') + gfm, figs   # Quarto's gfm template: title, then an empty line
+
 
 if __name__ == '__main__':
-    text = render()
-    readme = ROOT / 'README.md'
+    text, figs = render()
+    readme, figdir = ROOT / 'README.md', ROOT / FIG_DIR
+    stale = sorted(p.relative_to(ROOT).as_posix() for p in figdir.glob('*') if p.relative_to(ROOT).as_posix() not in figs) \
+        if figdir.exists() else []
     if '--check' in sys.argv:
-        if readme.read_text() != text:
-            sys.exit('README.md is out of date with nbs/index.ipynb: run python tools/make_readme.py and commit it')
-        print('README.md matches nbs/index.ipynb')
+        bad = [] if readme.exists() and readme.read_text() == text else ['README.md']
+        bad += [p for p, b in figs.items() if not (ROOT / p).exists() or (ROOT / p).read_bytes() != b] + stale
+        if bad: sys.exit(f'out of date with nbs/index.ipynb: {", ".join(bad)}. Run python tools/make_readme.py and commit the result')
+        print('README.md and its figures match nbs/index.ipynb')
     else:
-        readme.write_text(text); print('wrote README.md')
+        readme.write_text(text)
+        for p, b in figs.items(): (ROOT / p).parent.mkdir(parents=True, exist_ok=True); (ROOT / p).write_bytes(b)
+        for p in stale: (ROOT / p).unlink()
+        print(f'wrote README.md and {len(figs)} figure(s) in {FIG_DIR}')
