@@ -83,18 +83,28 @@ def render():
     return (f'# {title}\n\n\n' if title else '') + gfm, figs   # Quarto's gfm template: title, then an empty line
 
 
+def stale_figures(figs):
+    figdir = ROOT / FIG_DIR
+    return sorted(p.relative_to(ROOT).as_posix() for p in figdir.glob('*')
+                  if p.relative_to(ROOT).as_posix() not in figs) if figdir.exists() else []
+
+
+def problems(text, figs):
+    "Files that differ from the rendering `text`, `figs`: README.md, missing or changed figures, stale ones."
+    readme = ROOT / 'README.md'
+    bad = [] if readme.exists() and readme.read_text() == text else ['README.md']
+    bad += [p for p, b in figs.items() if not (ROOT / p).exists() or (ROOT / p).read_bytes() != b]
+    return bad + stale_figures(figs)
+
+
 if __name__ == '__main__':
     text, figs = render()
-    readme, figdir = ROOT / 'README.md', ROOT / FIG_DIR
-    stale = sorted(p.relative_to(ROOT).as_posix() for p in figdir.glob('*') if p.relative_to(ROOT).as_posix() not in figs) \
-        if figdir.exists() else []
     if '--check' in sys.argv:
-        bad = [] if readme.exists() and readme.read_text() == text else ['README.md']
-        bad += [p for p, b in figs.items() if not (ROOT / p).exists() or (ROOT / p).read_bytes() != b] + stale
+        bad = problems(text, figs)
         if bad: sys.exit(f'out of date with nbs/index.ipynb: {", ".join(bad)}. Run python tools/make_readme.py and commit the result')
         print('README.md and its figures match nbs/index.ipynb')
     else:
-        readme.write_text(text)
+        (ROOT / 'README.md').write_text(text)
         for p, b in figs.items(): (ROOT / p).parent.mkdir(parents=True, exist_ok=True); (ROOT / p).write_bytes(b)
-        for p in stale: (ROOT / p).unlink()
+        for p in stale_figures(figs): (ROOT / p).unlink()
         print(f'wrote README.md and {len(figs)} figure(s) in {FIG_DIR}')

@@ -4,19 +4,24 @@
 `nbdev_docs` needs Quarto, which cannot be installed everywhere. This script does what the site
 build needs from nbdev and stands in for Quarto's HTML rendering:
 
-1. `nbdev_proc_nbs` processes the notebooks into `_proc/` (show_doc cells added and executed,
-   hidden cells dropped, front matter written);
+1. nbdev's `proc_nbs` (what `nbdev_proc_nbs` runs, without its Quarto and package installation)
+   processes the notebooks into `_proc/` (show_doc cells added and executed, hidden cells dropped,
+   front matter written);
 2. each processed notebook has its remaining Quarto cell options applied (`echo: false`,
    `output: asis`, `include: false`) and is rendered to HTML with nbconvert, into `_docs/`,
-   with a sidebar in the order of `nbs/sidebar.yml`;
+   with a sidebar in the order of `nbs/sidebar.yml`, under the page names nbdev gives them
+   (`02_attention.ipynb` -> `attention.html`) and with heading ids made as pandoc makes them;
    markdown cells with TeX math are converted by pandoc (from pypandoc-binary) with `--mathml`, so
    equations render in any current browser without MathJax or a network connection;
 3. the check fails when a notebook does not convert, when a page lacks the API documentation of
-   a public name its module exports, or when a page shows raw Quarto markup, raw TeX or a broken image.
+   a public name its module exports, when a page shows raw Quarto markup, raw TeX, raw markdown link
+   text, a machine path, a log line or profiler noise, or has a broken image, internal link or anchor
+   (links to the site's own address included).
 
-Usage: python tools/render_docs.py [--out _docs] [--no-proc]
+Usage: python tools/render_docs.py [--out _docs] [--no-proc] [--selftest]
+(--selftest shows every check failing on deliberately broken pages, then passing on a clean one)
 """
-import argparse, html, importlib, json, re, shutil, subprocess, sys
+import argparse, html, importlib, json, re, shutil, sys
 from pathlib import Path
 
 import nbformat, yaml
@@ -121,27 +126,114 @@ table{{border-collapse:collapse;margin-left:0 !important}} td,th{{border:1px sol
 <body><div id="nav"><b>clip_nb</b>{nav}</div><div id="main">{body}</div></body></html>"""
 
 
+SITE = 'https://clip-nb.github.io/clip_nb/'      # doc_host + doc_baseurl in settings.ini
+NOISE = [(r'/tmp/|/work/|/root/|/home/\w', 'a machine path'), (r'ipykernel_', 'a machine path (ipykernel file)'),
+         (r'USDT|gpuGetDeviceCount|profiler_start', 'profiler noise'), (r'\[[IWE] 20\d\d-\d\d-\d\d', 'a log line')]
+
+
+def process_notebooks():
+    "nbdev's docs processing into _proc/, in this process: unlike nbdev_proc_nbs it installs nothing."
+    import contextlib, io, os, warnings
+    from nbdev.serve import proc_nbs
+    cwd = os.getcwd(); os.chdir(ROOT)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter('ignore')
+            cache = Path(proc_nbs('nbs', n_workers=0))
+    finally: os.chdir(cwd)
+    for old in cache.glob('*.ipynb'):                      # a renamed or deleted notebook leaves no page behind
+        if not (ROOT / 'nbs' / old.name).exists(): old.unlink()
+    return cache
+
+
+def page_name(nb_file, nb):
+    "The page nbdev writes for a notebook: `output-file` in its front matter (02_attention -> attention.html)."
+    for c in nb.cells:
+        if c.cell_type == 'raw':
+            fm = yaml.safe_load(c.source.strip().strip('-')) or {}
+            if fm.get('output-file'): return fm['output-file']
+    return re.sub(r'^\d+[a-z]?_', '', Path(nb_file).stem) + '.html'
+
+
+def pandoc_id(text):
+    "A heading's id as pandoc (and so Quarto) makes it: lower case, punctuation dropped, spaces to hyphens."
+    t = html.unescape(re.sub(r'<[^>]+>', '', text)).replace('¶', '').strip().lower()
+    t = re.sub(r'[^\w\s.-]', '', t)
+    t = re.sub(r'\s+', '-', t)
+    t = re.sub(r'^[^a-z]+', '', t)
+    return t or 'section'
+
+
+def set_heading_ids(content):
+    "Give every heading its pandoc id (duplicates get -1, -2, ...), so nbdev's links to anchors resolve."
+    seen = {}
+    def fix(m):
+        level, attrs, inner = m.group(1), m.group(2), m.group(3)
+        inner = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', '', inner, flags=re.S)
+        base = pandoc_id(inner); n = seen.get(base, 0); seen[base] = n + 1
+        hid = base if n == 0 else f'{base}-{n}'
+        attrs = re.sub(r'\s*id="[^"]*"', '', attrs)
+        return f'<h{level}{attrs} id="{hid}">{inner}<a class="anchor-link" href="#{hid}">¶</a></h{level}>'
+    return re.sub(r'<h([1-6])([^>]*)>(.*?)</h\1>', fix, content, flags=re.S)
+
+
+def page_problems(name, content):
+    "What a reader should not see on a rendered page: raw markup, machine paths, log lines, profiler noise."
+    problems = []
+    prose = re.sub(r'<(pre|code|math|script|style)\b.*?</\1>', ' ', content, flags=re.S)
+    if re.search(r'\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$', re.sub(r'<[^>]+>', ' ', prose)): problems.append(f'{name}: page shows raw TeX math')
+    text = html.unescape(re.sub(r'<[^>]+>', ' ', re.sub(r'<(script|style)\b.*?</\1>', ' ', content, flags=re.S)))
+    for pat, what in [(r'\{target=', 'raw link attributes'), (r'#\|', 'raw #| cell options'), (r'^:::', 'callout fences'),
+                      (r'\]\(http', 'raw markdown link text'), (r'^\s*\|\s*-{3,}', 'a raw markdown table')] + NOISE:
+        m = re.search(pat, text, re.M)
+        if m: problems.append(f'{name}: page shows {what}: ...{text[max(0, m.start() - 40):m.end() + 40].strip()!r}...')
+    return problems
+
+
+def link_problems(pages):
+    "Broken internal links and anchors. `pages` maps a page file name to its HTML content."
+    ids = {f: set(re.findall(r'\sid="([^"]+)"', c)) for f, c in pages.items()}
+    problems = []
+    for f, c in pages.items():
+        for href in sorted(set(re.findall(r'href="([^"]+)"', c))):
+            href = html.unescape(href)
+            if href.startswith(SITE): href = href[len(SITE):] or 'index.html'
+            elif re.match(r'^[a-z]+:', href) or href.startswith('//'): continue       # another site, mailto:
+            target, _, anchor = href.partition('#')
+            target = target or f
+            if target.endswith('/'): target += 'index.html'
+            if target not in pages:
+                if not (f and (Path(f).parent / target).suffix in ('.png', '.svg', '.jpg', '.csv', '.json', '.md')):
+                    problems.append(f'{f}: broken link {href}')
+                continue
+            if anchor and anchor not in ids[target]: problems.append(f'{f}: broken anchor {href}')
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default='_docs', help='output folder for the HTML pages')
-    ap.add_argument('--no-proc', action='store_true', help='reuse _proc/ instead of running nbdev_proc_nbs')
+    ap.add_argument('--no-proc', action='store_true', help='reuse _proc/ instead of processing the notebooks again')
+    ap.add_argument('--selftest', action='store_true', help='show each check failing on broken pages, then exit')
     args = ap.parse_args()
+    if args.selftest: return selftest()
     nbs_path, proc, out = ROOT / 'nbs', ROOT / '_proc', ROOT / args.out
-    if not args.no_proc:
-        r = subprocess.run(['nbdev_proc_nbs'], cwd=ROOT, capture_output=True, text=True)
-        if r.returncode: sys.exit(f'nbdev_proc_nbs failed:\n{r.stdout}\n{r.stderr}')
-    out.mkdir(exist_ok=True)
+    if not args.no_proc: proc = process_notebooks()
+    if out.exists(): shutil.rmtree(out)
+    out.mkdir()
     order = [n for n in sidebar_order(nbs_path) if (proc / n).exists()]
     missing_from_sidebar = sorted(p.name for p in proc.glob('*.ipynb') if p.name not in order)
     order += missing_from_sidebar
     exporter = HTMLExporter(template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True)
-    pages, problems = [], []
+    pages, problems, names = [], [], {}
     for name in order:
         nb = nbformat.read(proc / name, as_version=4)
+        fname = page_name(name, nb)
         nb, title, _ = apply_options(nb)
-        pages.append((name, title or name, nb))
-    nav_items = [(('index' if n == 'index.ipynb' else Path(n).stem) + '.html', t) for n, t, _ in pages]
-    for (name, title, nb), (fname, _) in zip(pages, nav_items):
+        pages.append((name, title or name, nb, fname)); names[name] = fname
+    nav_items = [(fname, t) for _, t, _, fname in pages]
+    rendered = {}
+    for name, title, nb, fname in pages:
         nav = ''.join(f'<a href="{f}"{" class=cur" if f == fname else ""}>{html.escape(t)}</a>' for f, t in nav_items)
         try:
             body, _ = exporter.from_notebook_node(nb)
@@ -150,14 +242,12 @@ def main():
         m = re.search(r'<body[^>]*>(.*)</body>', body, re.S)
         head_styles = ''.join(re.findall(r'<style[^>]*>.*?</style>', body, re.S))
         content = head_styles + (m.group(1) if m else body)
-        content = re.sub(r'href="(\w+)\.ipynb"', r'href="\1.html"', content)
+        # links to notebooks point at their pages, as Quarto resolves them
+        content = re.sub(r'href="([\w.-]+\.ipynb)(#[^"]*)?"', lambda m: f'href="{names.get(m.group(1), m.group(1))}{m.group(2) or ""}"', content)
+        content = set_heading_ids(content)
+        rendered[fname] = content
         (out / fname).write_text(page_html(content, title, nav))
-        prose = re.sub(r'<(pre|code|math|script|style)\b.*?</\1>', ' ', content, flags=re.S)
-        if re.search(r'\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$', re.sub(r'<[^>]+>', ' ', prose)): problems.append(f'{name}: page shows raw TeX math')
-        text = re.sub(r'<[^>]+>', ' ', content)
-        # raw Quarto or notebook-directive markup a reader would stumble over
-        for pat, what in [(r'\{target=', 'raw link attributes'), (r'#\|', 'raw #| cell options'), (r'^:::', 'callout fences')]:
-            if re.search(pat, text, re.M): problems.append(f'{name}: page shows {what}')
+        problems += page_problems(name, content)
         for src in re.findall(r'<img[^>]+src="([^"]+)"', content):
             if src.startswith(('data:', 'http')): continue
             if (nbs_path / src).is_file() and not (out / src).exists():   # an image file next to the notebooks: publish it
@@ -173,10 +263,45 @@ def main():
                     problems.append(f'{name}: no API documentation for {mod}.{pub}')
                 elif not (obj.__doc__ or '').strip():
                     problems.append(f'{name}: {mod}.{pub} has no docstring')
-    print(f'rendered {len(pages)} pages into {out}')
+    problems += link_problems(rendered)
+    n_links = sum(len(re.findall(r'href="', c)) for c in rendered.values())
+    print(f'rendered {len(pages)} pages into {out}, {n_links} links checked')
     if problems:
         print('docs check failed:\n  ' + '\n  '.join(problems)); sys.exit(1)
     print('docs check passed')
+
+
+def selftest():
+    "Each check must fail on a page broken on purpose, and pass on a clean one."
+    clean = '<h2 id="x">Trainer.train</h2><p>See <a href="other.html#config">Config</a> and <a href="#trainertrain">here</a>.</p>'
+    clean = set_heading_ids(clean).replace('#trainertrain', '#trainer.train')
+    other = set_heading_ids('<h3>Config</h3>')
+    broken = {
+        'a machine path': '<pre>File /tmp/ipykernel_123/456.py:61</pre>',
+        'a log line': '<pre>[I 2026-11-27 08:00:00,123] Trial 0 finished</pre>',
+        'profiler noise': '<pre>ERROR: gpuGetDeviceCount failed with code 35</pre>',
+        'raw markdown link text': '<pre>tok: str, # the [`normalize_space`](https://clip-nb.github.io/clip_nb/tokenizer.html)</pre>',
+        'a raw markdown table': '<pre>| row | img/s |\n|---|---|\n| a | 1 |</pre>',
+    }
+    ok = True
+    assert not page_problems('clean', clean) and not link_problems({'p.html': clean, 'other.html': other}), 'clean page flagged'
+    for what, bad in broken.items():
+        found = page_problems('broken', clean + bad)
+        ok &= bool(found) and what in found[0]
+        print(f'{"caught" if found else "MISSED"}: {what} -> {found[0] if found else ""}')
+    for what, href in [('broken link', 'missing.html'), ('broken anchor', 'other.html#_mix'),
+                       ('broken anchor', SITE + 'other.html#nope'), ('broken link', SITE + 'gone.html')]:
+        found = link_problems({'p.html': clean + f'<a href="{href}">x</a>', 'other.html': other})
+        ok &= bool(found) and what in found[0]
+        print(f'{"caught" if found else "MISSED"}: {what} -> {found[0] if found else ""}')
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import make_readme
+    text, figs = make_readme.render()
+    found = make_readme.problems(text.replace('## Quick start', '## Quickstart'), figs)
+    ok &= bool(found)
+    print(f'{"caught" if found else "MISSED"}: README out of step with index.ipynb -> {found}')
+    if not ok: sys.exit('selftest failed: a check did not catch what it is for')
+    print('selftest passed: every check fails on its broken page')
 
 
 if __name__ == '__main__':
