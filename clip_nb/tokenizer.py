@@ -35,7 +35,7 @@ SPECIAL_TOKENS = (SOT, EOT)
 CLIP_PATTERN = SOT + '|' + EOT + r"""|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
 _pat = regex.compile(CLIP_PATTERN, regex.IGNORECASE)
 
-def pretokenize(text:str, # a cleaned caption (see `clean_text`)
+def pretokenize(text:str, # a cleaned caption (see clean_text)
                )->list[str]: # its words, digits and punctuation runs, whitespace dropped
     "Split cleaned text into the pieces BPE works on, with CLIP's regular expression."
     return _pat.findall(text)
@@ -54,14 +54,14 @@ def bytes_to_unicode()->dict[int, str]: # byte value -> printable character stan
 
 # %% ../nbs/05_tokenizer.ipynb #a1088ed9
 def word_symbols(piece:str, # one pre-token, already mapped to byte characters
-                )->list[str]: # its symbols, the last one carrying the `</w>` end-of-word marker
+                )->list[str]: # its symbols, the last one carrying the </w> end-of-word marker
     "Split a piece into single byte-characters and mark the last one with `</w>`."
     return list(piece[:-1]) + [piece[-1] + '</w>']
 
 # %% ../nbs/05_tokenizer.ipynb #fc4a75b1
 def merge_pair(symbols:Sequence[str], # a word as a sequence of symbols
                pair:tuple[str, str],  # the two adjacent symbols to glue
-              )->list[str]: # the word with every occurrence of `pair` glued, scanning left to right
+              )->list[str]: # the word with every occurrence of pair glued, scanning left to right
     "Glue each non-overlapping occurrence of `pair` in `symbols`, leftmost first (as CLIP does)."
     a, b = pair
     out, i, n = [], 0, len(symbols)
@@ -73,7 +73,7 @@ def merge_pair(symbols:Sequence[str], # a word as a sequence of symbols
     return out
 
 # %% ../nbs/05_tokenizer.ipynb #97fa73b6
-def bpe_word(symbols:Sequence[str], # a word as symbols (see `word_symbols`)
+def bpe_word(symbols:Sequence[str], # a word as symbols (see word_symbols)
              ranks:dict,            # merge pair -> rank (its position in the merge list)
             )->list[str]: # the word's tokens after applying the merges
     "Apply BPE merges to one word: repeatedly glue the adjacent pair with the lowest rank."
@@ -150,7 +150,7 @@ class Tokenizer:
     cache_size = 500_000   # words kept in the encode cache before it is cleared
 
     def __init__(self,
-                 merges:Iterable, # merge rules in rank order: `(a, b)` pairs or `'a b'` strings
+                 merges:Iterable, # merge rules in rank order: (a, b) pairs or 'a b' strings
                 ):
         self.merges = []
         for m in merges:
@@ -202,7 +202,7 @@ def encode(self:Tokenizer,
 @patch
 def tokenize(self:Tokenizer,
              text:str, # a raw caption
-            )->list[str]: # its BPE tokens as vocabulary strings (byte characters, `</w>` markers)
+            )->list[str]: # its BPE tokens as vocabulary strings (byte characters, </w> markers)
     "The caption's tokens as strings, for looking at what BPE did."
     return [self.vocab[i] for i in self.encode(text)]
 
@@ -310,14 +310,14 @@ def train(cls:Tokenizer,
 
 # %% ../nbs/05_tokenizer.ipynb #2a0903c0
 @patch
-def state_dict(self:Tokenizer)->dict: # plain python types only: safe for `torch.load(weights_only=True)`
+def state_dict(self:Tokenizer)->dict: # plain python types only: safe for torch.load(weights_only=True)
     "Everything needed to rebuild the tokenizer, as str/int/list/dict (store it in a checkpoint)."
     return {'format': 'clip_nb.tokenizer', 'version': 1,
             'merges': [f'{a} {b}' for a, b in self.merges], 'special_tokens': list(SPECIAL_TOKENS)}
 
 @patch(cls_method=True)
 def from_state_dict(cls:Tokenizer,
-                    d:dict, # the output of `Tokenizer.state_dict`
+                    d:dict, # the output of Tokenizer.state_dict
                    )->Tokenizer:
     "Rebuild a tokenizer from `state_dict()` output."
     if not isinstance(d, dict) or d.get('format') != 'clip_nb.tokenizer':
@@ -338,14 +338,14 @@ def save(self:Tokenizer,
 
 @patch(cls_method=True)
 def load(cls:Tokenizer,
-         path:str|Path, # a JSON file written by `save`
+         path:str|Path, # a JSON file written by save
         )->Tokenizer:
     "Load a tokenizer saved with `save`."
     return cls.from_state_dict(json.loads(Path(path).read_text(encoding='utf-8')))
 
 # %% ../nbs/05_tokenizer.ipynb #36a4c9a4
-def build_tokenizer(config, # a `Config` (uses `tokenizer`, `vocab_size`, `bpe_path`)
-                    captions:Iterable[str]|None=None, # training captions, needed when `config.tokenizer == 'train'`
+def build_tokenizer(config, # a Config (uses tokenizer, vocab_size, bpe_path)
+                    captions:Iterable[str]|None=None, # training captions, needed when config.tokenizer == 'train'
                    )->Tokenizer:
     "The tokenizer a `Config` asks for: CLIP's merges, or merges learned from `captions`."
     if config.tokenizer == 'clip': return Tokenizer.from_clip_bpe(config.bpe_path, vocab_size=config.vocab_size)
