@@ -38,7 +38,7 @@ def attention_reference(q:Tensor, # queries (..., Lq, d)
     return (out, weights) if return_weights else out
 
 # %% ../nbs/02_attention.ipynb #b59b55b1
-def attention_bmm(qkv:Tensor,            # packed projections (B, L, 3D): [q | k | v], as `F.linear(x, in_proj_weight, in_proj_bias)` returns them
+def attention_bmm(qkv:Tensor,            # packed projections (B, L, 3D): [q | k | v], as F.linear(x, in_proj_weight, in_proj_bias) returns them
                   num_heads:int,         # number of heads h; must divide D
                   is_causal:bool=False,  # causal self-attention (token i attends to j <= i)
                   dropout_p:float=0.,    # dropout on the attention probabilities
@@ -63,7 +63,7 @@ class MultiHeadAttention(nn.Module):
     cpu_lowp_bmm = True  # bf16/fp16 on a CPU: `attention_bmm` instead of SDPA (set False to compare)
     def __init__(self,
                  dim:int,            # model width D
-                 num_heads:int,      # number of heads h; must divide `dim`
+                 num_heads:int,      # number of heads h; must divide dim
                  dropout:float=0.,   # dropout on the attention probabilities (training only)
                  bias:bool=True,     # learn biases in the input and output projections
                 ):
@@ -109,7 +109,7 @@ class MultiHeadAttention(nn.Module):
 
 # %% ../nbs/02_attention.ipynb #6e4a3c76
 @contextmanager
-def record_attention(model:nn.Module, # any module containing `MultiHeadAttention` layers
+def record_attention(model:nn.Module, # any module containing MultiHeadAttention layers
                     ): # yields a list that receives one (B, h, L, L) probability tensor per attention call
     "Within the `with` block, every `MultiHeadAttention` in `model` appends its attention probabilities to the yielded list."
     mods = [m for m in model.modules() if isinstance(m, MultiHeadAttention)]

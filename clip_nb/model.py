@@ -32,7 +32,7 @@ MAX_LOGIT_SCALE = 100.  # exp(logit_scale) is clamped here (temperature >= 0.01)
 class CLIP(nn.Module):
     "CLIP: a vision and a text encoder mapping into one embedding space, and a learnable temperature."
     def __init__(self,
-                 config:Config, # model shape (see `VisionTransformer`, `TextTransformer`) and the initial `temperature`
+                 config:Config, # model shape (see VisionTransformer, TextTransformer) and the initial temperature
                 ):
         super().__init__()
         self.config = config
@@ -70,7 +70,7 @@ class CLIP(nn.Module):
 # %% ../nbs/07_clip.ipynb #f80cb2f1
 def contrastive_loss(image_embeds:Tensor, # normalised image embeddings (n, d)
                      text_embeds:Tensor,  # normalised text embeddings (n, d); pair i is (image i, text i)
-                     logit_scale:Tensor,  # the *log* scale, i.e. `model.logit_scale` (exponentiated and clamped here)
+                     logit_scale:Tensor,  # the log scale, i.e. model.logit_scale (exponentiated and clamped here)
                     )->Tensor: # scalar loss
     "CLIP loss from embeddings: `clip_loss(exp(logit_scale).clamp(max=100) * image_embeds @ text_embeds.T)`."
     return clip_loss(logit_scale.exp().clamp(max=MAX_LOGIT_SCALE) * image_embeds @ text_embeds.T)
@@ -80,7 +80,7 @@ class ClipLoss(nn.Module):
     def forward(self,
                 logits_or_image_embeds:Tensor, # (n, n) logits_per_image, or (n, d) normalised image embeddings
                 text_embeds:Tensor|None=None,  # (n, d) normalised text embeddings when embeddings are given
-                logit_scale:Tensor|None=None,  # the log scale (`model.logit_scale`) when embeddings are given
+                logit_scale:Tensor|None=None,  # the log scale (model.logit_scale) when embeddings are given
                )->Tensor: # scalar loss
         if text_embeds is None: return clip_loss(logits_or_image_embeds)
         if logit_scale is None: raise ValueError("ClipLoss: pass logit_scale (model.logit_scale) together with the embeddings")
@@ -104,7 +104,7 @@ def param_groups(model:nn.Module,    # a CLIP model (or any module; also works w
         for g in groups: g['fused'] = True
     return groups
 
-# %% ../nbs/07_clip.ipynb #eb1e6295
+# %% ../nbs/07_clip.ipynb #e9da0fc9
 OPENCLIP_RENAMES = [  # (OpenCLIP key prefix, clip_nb key prefix); keys matching no prefix keep their name
     ('visual.conv1.', 'visual.patch_embed.proj.'),
     ('token_embedding.', 'text.token_embedding.'),
@@ -120,6 +120,7 @@ def _rename(key, renames):
         if key.startswith(old): return new + key[len(old):]
     return key
 
+# %% ../nbs/07_clip.ipynb #d9e4c595
 def _unwrap_state_dict(obj):
     "The plain OpenCLIP-layout state dict inside a loaded checkpoint object."
     if isinstance(obj, nn.Module): obj = obj.state_dict()
@@ -152,9 +153,9 @@ def convert_openclip_state_dict(sd:dict, # an OpenCLIP or OpenAI ViT CLIP state 
         out[k] = v.reshape(()) if k == 'logit_scale' else v   # some checkpoints store it with shape (1,)
     return out
 
-def to_openclip_state_dict(model:nn.Module, # a clip_nb `CLIP`
+def to_openclip_state_dict(model:nn.Module, # a clip_nb CLIP
                            renames:list=OPENCLIP_RENAMES, # the key renaming table (OpenCLIP prefix, clip_nb prefix)
-                          )->dict: # OpenCLIP-layout state dict (tensors shared with the model, like `state_dict()`)
+                          )->dict: # OpenCLIP-layout state dict (tensors shared with the model, like state_dict())
     "The model's weights under OpenCLIP's names: loads into `open_clip.CLIP` with `strict=True`."
     model = getattr(model, '_orig_mod', model)  # torch.compile
     model = getattr(model, 'module', model)     # DistributedDataParallel
@@ -193,8 +194,8 @@ def config_from_openclip_state_dict(sd:dict, # an OpenCLIP or OpenAI ViT CLIP st
 
 # %% ../nbs/07_clip.ipynb #fcc4524f
 def from_openclip_state_dict(sd:dict, # an OpenCLIP or OpenAI ViT CLIP state dict (or a checkpoint dict wrapping one)
-                             config:Config|None=None, # the model shape; None infers it with `config_from_openclip_state_dict`
-                             **overrides, # passed to `config_from_openclip_state_dict` (e.g. activation='quick_gelu')
+                             config:Config|None=None, # the model shape; None infers it with config_from_openclip_state_dict
+                             **overrides, # passed to config_from_openclip_state_dict (e.g. activation='quick_gelu')
                             )->CLIP: # a clip_nb CLIP holding the weights (float32, train mode)
     "Build a clip_nb `CLIP` from an OpenCLIP/OpenAI state dict (nanoGPT's `from_pretrained`, for CLIP)."
     converted = convert_openclip_state_dict(sd)

@@ -11,7 +11,7 @@ from torch import Tensor
 __all__ = ['patchify', 'PatchEmbedding']
 
 # %% ../nbs/01_patch_embedding.ipynb #7797d2b0
-def patchify(images:Tensor, # images (B, C, H, W); H and W divisible by `patch_size`
+def patchify(images:Tensor, # images (B, C, H, W); H and W divisible by patch_size
              patch_size:int, # side P of the square patches
             )->Tensor: # patches (B, N, C*P*P), row-major over the grid, values ordered (channel, row, column)
     "Cut images into non-overlapping square patches and flatten each patch into a vector."
@@ -29,7 +29,7 @@ class PatchEmbedding(nn.Module):
     "Split images into `patch_size` patches and project each to an `embed_dim` token: (B, C, H, W) -> (B, N, D)."
     def __init__(self,
                  img_size:int=224,   # side of the (square) input images
-                 patch_size:int=16,  # side of the square patches; must divide `img_size`
+                 patch_size:int=16,  # side of the square patches; must divide img_size
                  in_chans:int=3,     # number of image channels
                  embed_dim:int=768,  # width D of the produced tokens
                 ):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import ftfy
+from fastcore.basics import patch
 import regex
 import torch
 
@@ -34,7 +35,7 @@ SPECIAL_TOKENS = (SOT, EOT)
 CLIP_PATTERN = SOT + '|' + EOT + r"""|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
 _pat = regex.compile(CLIP_PATTERN, regex.IGNORECASE)
 
-def pretokenize(text:str, # a cleaned caption (see `clean_text`)
+def pretokenize(text:str, # a cleaned caption (see clean_text)
                )->list[str]: # its words, digits and punctuation runs, whitespace dropped
     "Split cleaned text into the pieces BPE works on, with CLIP's regular expression."
     return _pat.findall(text)
@@ -53,14 +54,14 @@ def bytes_to_unicode()->dict[int, str]: # byte value -> printable character stan
 
 # %% ../nbs/05_tokenizer.ipynb #a1088ed9
 def word_symbols(piece:str, # one pre-token, already mapped to byte characters
-                )->list[str]: # its symbols, the last one carrying the `</w>` end-of-word marker
+                )->list[str]: # its symbols, the last one carrying the </w> end-of-word marker
     "Split a piece into single byte-characters and mark the last one with `</w>`."
     return list(piece[:-1]) + [piece[-1] + '</w>']
 
 # %% ../nbs/05_tokenizer.ipynb #fc4a75b1
 def merge_pair(symbols:Sequence[str], # a word as a sequence of symbols
                pair:tuple[str, str],  # the two adjacent symbols to glue
-              )->list[str]: # the word with every occurrence of `pair` glued, scanning left to right
+              )->list[str]: # the word with every occurrence of pair glued, scanning left to right
     "Glue each non-overlapping occurrence of `pair` in `symbols`, leftmost first (as CLIP does)."
     a, b = pair
     out, i, n = [], 0, len(symbols)
@@ -72,7 +73,7 @@ def merge_pair(symbols:Sequence[str], # a word as a sequence of symbols
     return out
 
 # %% ../nbs/05_tokenizer.ipynb #97fa73b6
-def bpe_word(symbols:Sequence[str], # a word as symbols (see `word_symbols`)
+def bpe_word(symbols:Sequence[str], # a word as symbols (see word_symbols)
              ranks:dict,            # merge pair -> rank (its position in the merge list)
             )->list[str]: # the word's tokens after applying the merges
     "Apply BPE merges to one word: repeatedly glue the adjacent pair with the lowest rank."
@@ -86,7 +87,34 @@ def bpe_word(symbols:Sequence[str], # a word as symbols (see `word_symbols`)
         word = merge_pair(word, best)
     return word
 
-# %% ../nbs/05_tokenizer.ipynb #93de4373
+# %% ../nbs/05_tokenizer.ipynb #c23c1cb4
+def _index_pairs(words, counts):
+    "Count every adjacent pair (weighted by its word's count) and index the words that contain it."
+    pair_counts, where = defaultdict(int), defaultdict(set)
+    for i, (w, c) in enumerate(zip(words, counts)):
+        for p in zip(w, w[1:]):
+            pair_counts[p] += c
+            where[p].add(i)
+    return pair_counts, where
+
+def _merge_in_words(pair, words, counts, pair_counts, where):
+    "Glue `pair` in every word containing it, updating counts and index; return the pairs whose count changed."
+    changed = set()
+    for i in sorted(where.pop(pair)):
+        w = words[i]
+        old = list(zip(w, w[1:]))
+        if pair not in old: continue                    # index entries are a superset
+        new_w = merge_pair(w, pair)
+        c = counts[i]
+        for p in old: pair_counts[p] -= c
+        for p in zip(new_w, new_w[1:]):
+            pair_counts[p] += c
+            where[p].add(i)
+        changed.update(old); changed.update(zip(new_w, new_w[1:]))
+        words[i] = new_w
+    return changed
+
+# %% ../nbs/05_tokenizer.ipynb #ed9aac04
 def learn_bpe(word_counts:dict[str, int], # distinct pre-tokens (as byte characters) -> how often each occurs
               n_merges:int,               # how many merges to learn at most
               min_frequency:int=2,        # stop when the most frequent pair occurs fewer times than this
@@ -95,11 +123,7 @@ def learn_bpe(word_counts:dict[str, int], # distinct pre-tokens (as byte charact
     items = sorted(word_counts.items())
     words = [word_symbols(w) for w, _ in items]
     counts = [c for _, c in items]
-    pair_counts, where = defaultdict(int), defaultdict(set)
-    for i, (w, c) in enumerate(zip(words, counts)):
-        for p in zip(w, w[1:]):
-            pair_counts[p] += c
-            where[p].add(i)
+    pair_counts, where = _index_pairs(words, counts)
     heap = [(-c, p) for p, c in pair_counts.items()]
     heapq.heapify(heap)
     merges, seen = [], set()
@@ -109,49 +133,24 @@ def learn_bpe(word_counts:dict[str, int], # distinct pre-tokens (as byte charact
         if count != -neg or count == 0: continue            # stale heap entry
         if count < min_frequency: break
         if pair not in seen: merges.append(pair); seen.add(pair)
-        changed = set()
-        for i in sorted(where.pop(pair)):
-            w = words[i]
-            old = list(zip(w, w[1:]))
-            if pair not in old: continue                    # index entries are a superset
-            new_w = merge_pair(w, pair)
-            c = counts[i]
-            for p in old: pair_counts[p] -= c
-            for p in zip(new_w, new_w[1:]):
-                pair_counts[p] += c
-                where[p].add(i)
-            changed.update(old); changed.update(zip(new_w, new_w[1:]))
-            words[i] = new_w
-        for p in changed:
+        for p in _merge_in_words(pair, words, counts, pair_counts, where):
             c = pair_counts[p]
             if c > 0: heapq.heappush(heap, (-c, p))
             else: pair_counts.pop(p, None)
     return merges
 
-# %% ../nbs/05_tokenizer.ipynb #ff7494c4
+# %% ../nbs/05_tokenizer.ipynb #774dcfc6
 def _check_text(text, what='text'):
     if not isinstance(text, str):
         raise TypeError(f"{what} must be a str, got {type(text).__name__}: {text!r:.60}")
     return text
-
-def _find_clip_bpe()->Path:
-    "Path of `bpe_simple_vocab_16e6.txt.gz` inside the installed open_clip package."
-    spec = importlib.util.find_spec('open_clip')
-    p = Path(spec.origin).parent/'bpe_simple_vocab_16e6.txt.gz' if spec is not None and spec.origin else None
-    if p is None or not p.exists():
-        raise FileNotFoundError(
-            "CLIP's merges file bpe_simple_vocab_16e6.txt.gz was not found: open_clip is not installed. "
-            "Install it (`pip install open-clip-torch`, which ships the file), or download "
-            "https://github.com/openai/CLIP/raw/main/clip/bpe_simple_vocab_16e6.txt.gz and pass its path "
-            "(Tokenizer.from_clip_bpe(path) or Config.bpe_path).")
-    return p
 
 class Tokenizer:
     "CLIP's byte-level BPE tokenizer: clean, pre-tokenize, merge, add start/end tokens, pad and truncate."
     cache_size = 500_000   # words kept in the encode cache before it is cleared
 
     def __init__(self,
-                 merges:Iterable, # merge rules in rank order: `(a, b)` pairs or `'a b'` strings
+                 merges:Iterable, # merge rules in rank order: (a, b) pairs or 'a b' strings
                 ):
         self.merges = []
         for m in merges:
@@ -176,152 +175,177 @@ class Tokenizer:
     def __repr__(self): return f'Tokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)})'
     def __eq__(self, other): return isinstance(other, Tokenizer) and self.merges == other.merges
 
-    def _encode_piece(self, piece):
-        if piece == SOT: ids = (self.sot_token_id,)
-        elif piece == EOT: ids = (self.eot_token_id,)
-        else:
-            syms = word_symbols(''.join(self.byte_encoder[b] for b in piece.encode('utf-8')))
-            ids = tuple(self.encoder[s] for s in bpe_word(syms, self.bpe_ranks))
-        if len(self._cache) >= self.cache_size: self._cache.clear()
-        self._cache[piece] = ids
-        return ids
+# %% ../nbs/05_tokenizer.ipynb #3df2863a
+@patch
+def _encode_piece(self:Tokenizer, piece):
+    if piece == SOT: ids = (self.sot_token_id,)
+    elif piece == EOT: ids = (self.eot_token_id,)
+    else:
+        syms = word_symbols(''.join(self.byte_encoder[b] for b in piece.encode('utf-8')))
+        ids = tuple(self.encoder[s] for s in bpe_word(syms, self.bpe_ranks))
+    if len(self._cache) >= self.cache_size: self._cache.clear()
+    self._cache[piece] = ids
+    return ids
 
-    def tokenize(self,
-                 text:str, # a raw caption
-                )->list[str]: # its BPE tokens as vocabulary strings (byte characters, `</w>` markers)
-        "The caption's tokens as strings, for looking at what BPE did."
-        return [self.vocab[i] for i in self.encode(text)]
+@patch
+def encode(self:Tokenizer,
+           text:str, # a raw caption
+          )->list[int]: # its token ids, without start/end tokens
+    "Clean, pre-tokenize and BPE-encode one caption."
+    _check_text(text)
+    ids, cache = [], self._cache
+    for piece in _pat.findall(clean_text(text)):
+        t = cache.get(piece)
+        ids.extend(t if t is not None else self._encode_piece(piece))
+    return ids
 
-    def encode(self,
-               text:str, # a raw caption
-              )->list[int]: # its token ids, without start/end tokens
-        "Clean, pre-tokenize and BPE-encode one caption."
-        _check_text(text)
-        ids, cache = [], self._cache
-        for piece in _pat.findall(clean_text(text)):
-            t = cache.get(piece)
-            ids.extend(t if t is not None else self._encode_piece(piece))
-        return ids
+@patch
+def tokenize(self:Tokenizer,
+             text:str, # a raw caption
+            )->list[str]: # its BPE tokens as vocabulary strings (byte characters, </w> markers)
+    "The caption's tokens as strings, for looking at what BPE did."
+    return [self.vocab[i] for i in self.encode(text)]
 
-    def decode(self,
-               ids, # token ids: a list, a 1-D tensor, or a 2-D tensor (then a list of strings is returned)
-               skip_special:bool=True, # stop at the first end-of-text and drop start/end tokens
-              )->str: # the text; words separated by single spaces
-        "Turn token ids back into text: BPE loses only the whitespace layout (and what cleaning changed)."
-        if isinstance(ids, torch.Tensor):
-            if ids.ndim == 2: return [self.decode(r, skip_special) for r in ids]
-            ids = ids.tolist()
-        ids = [int(i) for i in ids]
-        if skip_special:
-            if self.eot_token_id in ids: ids = ids[:ids.index(self.eot_token_id)]
-            ids = [i for i in ids if i != self.sot_token_id]
-        out = bytearray()
-        for i in ids:
-            if not 0 <= i < len(self.vocab): raise ValueError(f"token id {i} is outside the vocabulary [0, {len(self.vocab)})")
-            s = self.vocab[i]
-            if i >= self.sot_token_id: out += s.encode('utf-8') + b' '; continue    # special tokens are words
-            end = s.endswith('</w>')
-            out += bytes(self.byte_decoder[c] for c in (s[:-4] if end else s))
-            if end: out += b' '
-        return out.decode('utf-8', errors='replace').strip()
+# %% ../nbs/05_tokenizer.ipynb #ae4635ed
+@patch
+def decode(self:Tokenizer,
+           ids, # token ids: a list, a 1-D tensor, or a 2-D tensor (then a list of strings is returned)
+           skip_special:bool=True, # stop at the first end-of-text and drop start/end tokens
+          )->str: # the text; words separated by single spaces
+    "Turn token ids back into text: BPE loses only the whitespace layout (and what cleaning changed)."
+    if isinstance(ids, torch.Tensor):
+        if ids.ndim == 2: return [self.decode(r, skip_special) for r in ids]
+        ids = ids.tolist()
+    ids = [int(i) for i in ids]
+    if skip_special:
+        if self.eot_token_id in ids: ids = ids[:ids.index(self.eot_token_id)]
+        ids = [i for i in ids if i != self.sot_token_id]
+    out = bytearray()
+    for i in ids:
+        if not 0 <= i < len(self.vocab): raise ValueError(f"token id {i} is outside the vocabulary [0, {len(self.vocab)})")
+        s = self.vocab[i]
+        if i >= self.sot_token_id: out += s.encode('utf-8') + b' '; continue    # special tokens are words
+        end = s.endswith('</w>')
+        out += bytes(self.byte_decoder[c] for c in (s[:-4] if end else s))
+        if end: out += b' '
+    return out.decode('utf-8', errors='replace').strip()
 
-    def __call__(self,
-                 texts:str|Sequence[str], # one caption or a list of captions
-                 context_length:int=77,   # ids per row, start and end tokens included
-                )->torch.LongTensor: # (B, context_length): sot, ids, eot, zero padding
-        "Tokenize a batch: start + ids + end, zero-padded; too-long rows are cut and end with end-of-text."
-        if isinstance(texts, str): texts = [texts]
-        elif isinstance(texts, (bytes, bytearray)) or not isinstance(texts, Iterable):
-            raise TypeError(f"texts must be a str or a list of str, got {type(texts).__name__}")
-        texts = list(texts)
-        if context_length < 2: raise ValueError(f"context_length must be at least 2 (start and end tokens), got {context_length}")
-        out, zero, sot, eot = array.array('q'), array.array('q', [0]), self.sot_token_id, self.eot_token_id
-        for i, t in enumerate(texts):
-            ids = self.encode(_check_text(t, f'texts[{i}]'))[:context_length-2]   # cut: the last slot is eot
-            out.append(sot); out.extend(ids); out.append(eot)
-            out.extend(zero * (context_length-2-len(ids)))
-        if not texts: return torch.zeros(0, context_length, dtype=torch.long)
-        return torch.frombuffer(out, dtype=torch.long).view(len(texts), context_length).clone()
+# %% ../nbs/05_tokenizer.ipynb #9b98dd48
+@patch
+def __call__(self:Tokenizer,
+             texts:str|Sequence[str], # one caption or a list of captions
+             context_length:int=77,   # ids per row, start and end tokens included
+            )->torch.LongTensor: # (B, context_length): sot, ids, eot, zero padding
+    "Tokenize a batch: start + ids + end, zero-padded; too-long rows are cut and end with end-of-text."
+    if isinstance(texts, str): texts = [texts]
+    elif isinstance(texts, (bytes, bytearray)) or not isinstance(texts, Iterable):
+        raise TypeError(f"texts must be a str or a list of str, got {type(texts).__name__}")
+    texts = list(texts)
+    if context_length < 2: raise ValueError(f"context_length must be at least 2 (start and end tokens), got {context_length}")
+    out, zero, sot, eot = array.array('q'), array.array('q', [0]), self.sot_token_id, self.eot_token_id
+    for i, t in enumerate(texts):
+        ids = self.encode(_check_text(t, f'texts[{i}]'))[:context_length-2]   # cut: the last slot is eot
+        out.append(sot); out.extend(ids); out.append(eot)
+        out.extend(zero * (context_length-2-len(ids)))
+    if not texts: return torch.zeros(0, context_length, dtype=torch.long)
+    return torch.frombuffer(out, dtype=torch.long).view(len(texts), context_length).clone()
 
-    @classmethod
-    def train(cls,
-              captions:Iterable[str], # the training captions
-              vocab_size:int,         # total ids: 256 bytes + 256 bytes</w> + merges + 2 special tokens
-              min_frequency:int=2,    # only merge pairs seen at least this often
-             )->Tokenizer:
-        "Learn merges from captions (deterministic: ties go to the smallest pair, caption order does not matter)."
-        if isinstance(captions, str): raise TypeError("captions must be a list of str, not a single str")
-        if not isinstance(vocab_size, int) or vocab_size < 514:
-            raise ValueError(f"vocab_size={vocab_size!r} is too small: a byte-level BPE vocabulary needs 514 ids "
-                             "before its first merge (256 bytes + 256 bytes with </w> + start + end); use vocab_size >= 514 "
-                             "(CLIP uses 49408)")
-        counts, enc = Counter(), bytes_to_unicode()
-        for i, c in enumerate(captions):
-            for piece in _pat.findall(clean_text(_check_text(c, f'captions[{i}]'))):
-                if piece not in SPECIAL_TOKENS: counts[piece] += 1
-        counts = {''.join(enc[b] for b in w.encode('utf-8')): c for w, c in counts.items()}
-        merges = learn_bpe(counts, vocab_size-514, min_frequency)
-        if len(merges) < vocab_size-514:
-            warnings.warn(f"the captions only support {len(merges)} merges (pairs seen at least {min_frequency} times): "
-                          f"the tokenizer has {514+len(merges)} ids instead of vocab_size={vocab_size} "
-                          "(a text encoder with a larger embedding table works; the extra rows are never used)")
-        return cls(merges)
+# %% ../nbs/05_tokenizer.ipynb #d5972117
+def _find_clip_bpe()->Path:
+    "Path of `bpe_simple_vocab_16e6.txt.gz` inside the installed open_clip package."
+    spec = importlib.util.find_spec('open_clip')
+    p = Path(spec.origin).parent/'bpe_simple_vocab_16e6.txt.gz' if spec is not None and spec.origin else None
+    if p is None or not p.exists():
+        raise FileNotFoundError(
+            "CLIP's merges file bpe_simple_vocab_16e6.txt.gz was not found: open_clip is not installed. "
+            "Install it (`pip install open-clip-torch`, which ships the file), or download "
+            "https://github.com/openai/CLIP/raw/main/clip/bpe_simple_vocab_16e6.txt.gz and pass its path "
+            "(Tokenizer.from_clip_bpe(path) or Config.bpe_path).")
+    return p
 
-    @classmethod
-    def from_clip_bpe(cls,
-                      path:str|Path|None=None, # CLIP's bpe_simple_vocab_16e6.txt(.gz); None: the copy inside open_clip
-                      vocab_size:int=49408,    # keep the first vocab_size-514 merges (CLIP: 49408)
-                     )->Tokenizer:
-        "Load CLIP's published merges, giving the same token ids as OpenAI CLIP and OpenCLIP."
-        if vocab_size < 514: raise ValueError(f"vocab_size must be at least 514, got {vocab_size}")
-        path = _find_clip_bpe() if path is None else Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"{path} does not exist; CLIP's merges file is "
-                                    "https://github.com/openai/CLIP/raw/main/clip/bpe_simple_vocab_16e6.txt.gz "
-                                    "(also shipped inside `pip install open-clip-torch`)")
-        opener = gzip.open if path.suffix == '.gz' else open
-        with opener(path, 'rt', encoding='utf-8') as f: lines = f.read().split('\n')
-        n = vocab_size - 514
-        merges = lines[1:1+n]                          # line 0 is a version header
-        if len(merges) < n or not all(merges):
-            raise ValueError(f"{path} holds fewer than {n} merges; lower vocab_size")
-        return cls(merges)
+@patch(cls_method=True)
+def from_clip_bpe(cls:Tokenizer,
+                  path:str|Path|None=None, # CLIP's bpe_simple_vocab_16e6.txt(.gz); None: the copy inside open_clip
+                  vocab_size:int=49408,    # keep the first vocab_size-514 merges (CLIP: 49408)
+                 )->Tokenizer:
+    "Load CLIP's published merges, giving the same token ids as OpenAI CLIP and OpenCLIP."
+    if vocab_size < 514: raise ValueError(f"vocab_size must be at least 514, got {vocab_size}")
+    path = _find_clip_bpe() if path is None else Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; CLIP's merges file is "
+                                "https://github.com/openai/CLIP/raw/main/clip/bpe_simple_vocab_16e6.txt.gz "
+                                "(also shipped inside `pip install open-clip-torch`)")
+    opener = gzip.open if path.suffix == '.gz' else open
+    with opener(path, 'rt', encoding='utf-8') as f: lines = f.read().split('\n')
+    n = vocab_size - 514
+    merges = lines[1:1+n]                          # line 0 is a version header
+    if len(merges) < n or not all(merges):
+        raise ValueError(f"{path} holds fewer than {n} merges; lower vocab_size")
+    return cls(merges)
 
-    def state_dict(self)->dict: # plain python types only: safe for `torch.load(weights_only=True)`
-        "Everything needed to rebuild the tokenizer, as str/int/list/dict (store it in a checkpoint)."
-        return {'format': 'clip_nb.tokenizer', 'version': 1,
-                'merges': [f'{a} {b}' for a, b in self.merges], 'special_tokens': list(SPECIAL_TOKENS)}
+# %% ../nbs/05_tokenizer.ipynb #53491c97
+@patch(cls_method=True)
+def train(cls:Tokenizer,
+          captions:Iterable[str], # the training captions
+          vocab_size:int,         # total ids: 256 bytes + 256 bytes</w> + merges + 2 special tokens
+          min_frequency:int=2,    # only merge pairs seen at least this often
+         )->Tokenizer:
+    "Learn merges from captions (deterministic: ties go to the smallest pair, caption order does not matter)."
+    if isinstance(captions, str): raise TypeError("captions must be a list of str, not a single str")
+    if not isinstance(vocab_size, int) or vocab_size < 514:
+        raise ValueError(f"vocab_size={vocab_size!r} is too small: a byte-level BPE vocabulary needs 514 ids "
+                         "before its first merge (256 bytes + 256 bytes with </w> + start + end); use vocab_size >= 514 "
+                         "(CLIP uses 49408)")
+    counts, enc = Counter(), bytes_to_unicode()
+    for i, c in enumerate(captions):
+        for piece in _pat.findall(clean_text(_check_text(c, f'captions[{i}]'))):
+            if piece not in SPECIAL_TOKENS: counts[piece] += 1
+    counts = {''.join(enc[b] for b in w.encode('utf-8')): c for w, c in counts.items()}
+    merges = learn_bpe(counts, vocab_size-514, min_frequency)
+    if len(merges) < vocab_size-514:
+        warnings.warn(f"the captions only support {len(merges)} merges (pairs seen at least {min_frequency} times): "
+                      f"the tokenizer has {514+len(merges)} ids instead of vocab_size={vocab_size} "
+                      "(a text encoder with a larger embedding table works; the extra rows are never used)")
+    return cls(merges)
 
-    @classmethod
-    def from_state_dict(cls,
-                        d:dict, # the output of `Tokenizer.state_dict`
-                       )->Tokenizer:
-        "Rebuild a tokenizer from `state_dict()` output."
-        if not isinstance(d, dict) or d.get('format') != 'clip_nb.tokenizer':
-            raise ValueError("not a clip_nb tokenizer state dict (expected a dict with format='clip_nb.tokenizer')")
-        if d.get('version') != 1: raise ValueError(f"unsupported tokenizer state version {d.get('version')!r}")
-        if list(d.get('special_tokens', SPECIAL_TOKENS)) != list(SPECIAL_TOKENS):
-            raise ValueError(f"unsupported special tokens {d['special_tokens']!r}")
-        return cls(d['merges'])
+# %% ../nbs/05_tokenizer.ipynb #2a0903c0
+@patch
+def state_dict(self:Tokenizer)->dict: # plain python types only: safe for torch.load(weights_only=True)
+    "Everything needed to rebuild the tokenizer, as str/int/list/dict (store it in a checkpoint)."
+    return {'format': 'clip_nb.tokenizer', 'version': 1,
+            'merges': [f'{a} {b}' for a, b in self.merges], 'special_tokens': list(SPECIAL_TOKENS)}
 
-    def save(self,
-             path:str|Path, # where to write the JSON file
-            )->Path: # the path written
-        "Save the tokenizer as JSON."
-        path = Path(path)
-        path.write_text(json.dumps(self.state_dict(), ensure_ascii=False))
-        return path
+@patch(cls_method=True)
+def from_state_dict(cls:Tokenizer,
+                    d:dict, # the output of Tokenizer.state_dict
+                   )->Tokenizer:
+    "Rebuild a tokenizer from `state_dict()` output."
+    if not isinstance(d, dict) or d.get('format') != 'clip_nb.tokenizer':
+        raise ValueError("not a clip_nb tokenizer state dict (expected a dict with format='clip_nb.tokenizer')")
+    if d.get('version') != 1: raise ValueError(f"unsupported tokenizer state version {d.get('version')!r}")
+    if list(d.get('special_tokens', SPECIAL_TOKENS)) != list(SPECIAL_TOKENS):
+        raise ValueError(f"unsupported special tokens {d['special_tokens']!r}")
+    return cls(d['merges'])
 
-    @classmethod
-    def load(cls,
-             path:str|Path, # a JSON file written by `save`
-            )->Tokenizer:
-        "Load a tokenizer saved with `save`."
-        return cls.from_state_dict(json.loads(Path(path).read_text(encoding='utf-8')))
+@patch
+def save(self:Tokenizer,
+         path:str|Path, # where to write the JSON file
+        )->Path: # the path written
+    "Save the tokenizer as JSON."
+    path = Path(path)
+    path.write_text(json.dumps(self.state_dict(), ensure_ascii=False))
+    return path
+
+@patch(cls_method=True)
+def load(cls:Tokenizer,
+         path:str|Path, # a JSON file written by save
+        )->Tokenizer:
+    "Load a tokenizer saved with `save`."
+    return cls.from_state_dict(json.loads(Path(path).read_text(encoding='utf-8')))
 
 # %% ../nbs/05_tokenizer.ipynb #36a4c9a4
-def build_tokenizer(config, # a `Config` (uses `tokenizer`, `vocab_size`, `bpe_path`)
-                    captions:Iterable[str]|None=None, # training captions, needed when `config.tokenizer == 'train'`
+def build_tokenizer(config, # a Config (uses tokenizer, vocab_size, bpe_path)
+                    captions:Iterable[str]|None=None, # training captions, needed when config.tokenizer == 'train'
                    )->Tokenizer:
     "The tokenizer a `Config` asks for: CLIP's merges, or merges learned from `captions`."
     if config.tokenizer == 'clip': return Tokenizer.from_clip_bpe(config.bpe_path, vocab_size=config.vocab_size)

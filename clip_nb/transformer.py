@@ -53,7 +53,7 @@ class LayerNorm(nn.LayerNorm):
     "`nn.LayerNorm` that returns the input's dtype (float32 statistics under autocast, result cast back)."
     def forward(self,
                 x:Tensor, # tokens (..., dim)
-               )->Tensor: # normalised tokens, same dtype as `x`
+               )->Tensor: # normalised tokens, same dtype as x
         return super().forward(x).to(x.dtype)
 
 # %% ../nbs/03_transformer.ipynb #36a6335e
@@ -61,8 +61,8 @@ class ResidualAttentionBlock(nn.Module):
     "Pre-LayerNorm transformer block: x + Attn(LN₁(x)), then x + MLP(LN₂(x))."
     def __init__(self,
                  dim:int,                  # model width
-                 heads:int,                # attention heads; must divide `dim`
-                 mlp_ratio:float=4.0,      # MLP hidden width as a multiple of `dim`
+                 heads:int,                # attention heads; must divide dim
+                 mlp_ratio:float=4.0,      # MLP hidden width as a multiple of dim
                  act:str|nn.Module='gelu', # MLP activation: 'gelu' or 'quick_gelu'
                  dropout:float=0.,         # dropout on attention probabilities and on both branch outputs
                 ):
@@ -75,7 +75,7 @@ class ResidualAttentionBlock(nn.Module):
 
     def forward(self,
                 x:Tensor,                   # tokens (B, L, dim)
-                attn_mask:Tensor|None=None, # optional attention mask (see `MultiHeadAttention`)
+                attn_mask:Tensor|None=None, # optional attention mask (see MultiHeadAttention)
                 is_causal:bool=False,       # causal self-attention (text encoder)
                )->Tensor: # tokens (B, L, dim)
         x = x + self.drop(self.attn(self.ln_1(x), attn_mask=attn_mask, is_causal=is_causal))
@@ -88,7 +88,7 @@ class Transformer(nn.Module):
                  width:int,                # model width D
                  layers:int,               # number of blocks
                  heads:int,                # attention heads per block
-                 mlp_ratio:float=4.0,      # MLP hidden width as a multiple of `width`
+                 mlp_ratio:float=4.0,      # MLP hidden width as a multiple of width
                  act:str|nn.Module='gelu', # MLP activation: 'gelu' or 'quick_gelu'
                  dropout:float=0.,         # dropout inside the blocks
                 ):
