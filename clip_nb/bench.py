@@ -73,7 +73,7 @@ def random_batch(config:Config, # gives image size, context length and vocabular
         tokens[i, n - 1] = V - 1                                   # end of text: the largest id
     return images.to(device), tokens.to(device)
 
-# %% ../nbs/18_bench.ipynb #0ec728b9
+# %% ../nbs/18_bench.ipynb #bacd78f0
 def _autocast(precision:str, device:str):
     if precision == 'fp32': return contextlib.nullcontext()
     dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16}[precision]
@@ -108,7 +108,7 @@ def openclip_step(model:nn.Module, # an OpenCLIP CLIP built with output_dict=Tru
     step.optimizer = opt
     return step
 
-# %% ../nbs/18_bench.ipynb #c925a683
+# %% ../nbs/18_bench.ipynb #54219423
 def clipnb_step(model:nn.Module, # a clip_nb CLIP
                 precision:str='fp32', # 'fp32' or 'bf16'
                 lr:float=1e-3, wd:float=0.1, # AdamW learning rate and weight decay
@@ -169,7 +169,7 @@ def train_flops(step, # a training step function (images, tokens) -> loss
         step(images, tokens)
     return float(fc.get_total_flops())
 
-# %% ../nbs/18_bench.ipynb #bc1e50af
+# %% ../nbs/18_bench.ipynb #5a442273
 @contextlib.contextmanager
 def _quiet_c_stderr():
     "Send the process's C-level standard error (file descriptor 2) to /dev/null inside the block."
@@ -181,7 +181,7 @@ def _quiet_c_stderr():
     finally:
         os.dup2(saved, 2); os.close(saved)
 
-# %% ../nbs/18_bench.ipynb #aac59e94
+# %% ../nbs/18_bench.ipynb #e7aac3b5
 def _tensor_bytes(tensors)->int:
     return sum(t.numel() * t.element_size() for t in tensors if isinstance(t, Tensor))
 
@@ -210,7 +210,7 @@ def step_peak_memory(step, # a training step function with a .optimizer attribut
         cur += e.nbytes(); peak = max(peak, cur)
     return resident + peak
 
-# %% ../nbs/18_bench.ipynb #cba3d3a8
+# %% ../nbs/18_bench.ipynb #b8a23080
 _PEAK_CACHE, _FLOP_CACHE = {}, {}
 
 def cached_peak(precision:str, device:str='cpu', sizes=(1024, 2048, 4096))->float:
@@ -220,7 +220,7 @@ def cached_peak(precision:str, device:str='cpu', sizes=(1024, 2048, 4096))->floa
     if key not in _PEAK_CACHE: _PEAK_CACHE[key] = matmul_peak(dtype, sizes, device=device)
     return _PEAK_CACHE[key]
 
-# %% ../nbs/18_bench.ipynb #3a5d63e3
+# %% ../nbs/18_bench.ipynb #226421cb
 def bench_train_step(name:str, # 'tiny' or 'b16'
                      precision:str='fp32', # 'fp32' or 'bf16' (autocast in both libraries)
                      batch_size:int|None=None, # None: the setting's batch size (tiny 128, b16 8)
@@ -311,7 +311,7 @@ def bench_loader(data_path:str|None=None, # shapes data folder (None: clip_nb's 
     return dict(kind='loader', setting='tiny', batch=config.batch_size, num_workers=config.num_workers,
                 img_s=n / dt, setup_s=t_setup, load=os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan'))
 
-# %% ../nbs/18_bench.ipynb #b440b9a4
+# %% ../nbs/18_bench.ipynb #31abd80b
 OPENCLIP_WRAPPER = ("import sys, open_clip; open_clip.add_model_config(sys.argv[1]); "
                     "from open_clip_train.main import main; main(sys.argv[2:])")
 
@@ -334,7 +334,7 @@ def write_openclip_csv(ds, # the clip_nb training split (.image_paths, .captions
                 w.writerow([str(Path(p).resolve()), rng.choice(cs)]); n += 1
     return n
 
-# %% ../nbs/18_bench.ipynb #c2bce1c5
+# %% ../nbs/18_bench.ipynb #761b92fe
 def _run(cmd, log, env=None):
     t = time.perf_counter()
     with open(log, 'w') as f:
@@ -344,7 +344,7 @@ def _run(cmd, log, env=None):
         raise RuntimeError(f"{' '.join(map(str, cmd[:3]))} ... failed (exit {r.returncode}); see {log}:\n" + Path(log).read_text()[-3000:])
     return dt
 
-# %% ../nbs/18_bench.ipynb #93d4524b
+# %% ../nbs/18_bench.ipynb #5534ac81
 def _e2e_clip_nb(work:Path, root:Path, config:Config, ds:dict, tok, env:dict)->dict:
     "Run clip_nb_train with the settings of `config`; wall time, test metrics and the command."
     from clip_nb.metrics import evaluate
@@ -388,7 +388,7 @@ def _e2e_openclip(work:Path, config:Config, ds:dict, tok, env:dict)->dict:
     return dict(wall_s=wall, metrics=m, csv_rows=n_rows,
                 cmd='python bench/openclip_train.py ' + ' '.join(shlex.quote(str(c)) for c in cmd[3:]))
 
-# %% ../nbs/18_bench.ipynb #5d0dd7f7
+# %% ../nbs/18_bench.ipynb #38ef1785
 def bench_end_to_end(work_dir:str|Path, # where data copies, logs and checkpoints go
                      epochs:int=8, # training epochs (the tiny preset's 8)
                      precision:str='bf16', # 'bf16' (the tiny preset's) or 'fp32'
@@ -417,7 +417,7 @@ def bench_end_to_end(work_dir:str|Path, # where data copies, logs and checkpoint
         row['wall_ratio'] = row['clip_nb']['wall_s'] / row['OpenCLIP']['wall_s']
     return row
 
-# %% ../nbs/18_bench.ipynb #750ec2fd
+# %% ../nbs/18_bench.ipynb #7c14d257
 def machine_description(device:str='cpu')->str:
     "CPU model (from lscpu), core count, torch version (and the GPU when `device` is CUDA)."
     model = platform.processor() or 'unknown CPU'
@@ -431,7 +431,7 @@ def machine_description(device:str='cpu')->str:
 
 def _f(x, fmt='{:.1f}'): return '-' if x is None else fmt.format(x)
 
-# %% ../nbs/18_bench.ipynb #6ce72074
+# %% ../nbs/18_bench.ipynb #269bf928
 def _train_lines(train:list)->list:
     "The training-step table."
     out = ['### Training step (forward, contrastive loss, backward, AdamW step)', '',
@@ -453,7 +453,7 @@ def _inference_lines(inf:list)->list:
                    f"| {r['OpenCLIP']['img_s']:.1f} | **{r['ratio']:.2f}** | {r['load']:.1f} |")
     return out + ['']
 
-# %% ../nbs/18_bench.ipynb #99ae0a57
+# %% ../nbs/18_bench.ipynb #e555b162
 def _loader_lines(r:dict, train:list)->list:
     "The loader's sentence, compared with the tiny bf16 training step when there is one."
     step = next((t['clip_nb']['img_s'] for t in train if t['setting'] == 'tiny' and t['precision'] == 'bf16'), None)
@@ -479,7 +479,7 @@ def _e2e_lines(r:dict)->list:
         if lib in r: out.append(f"\n{lib} command: `{r[lib]['cmd']}`")
     return out + ['']
 
-# %% ../nbs/18_bench.ipynb #5f5f169b
+# %% ../nbs/18_bench.ipynb #908f861b
 def format_results(rows:list, # result rows from the bench_* functions
                    header:dict|None=None, # machine, command, date, peaks
                   )->str: # markdown
@@ -495,7 +495,7 @@ def format_results(rows:list, # result rows from the bench_* functions
         if r['kind'] == 'e2e': out += _e2e_lines(r)
     return '\n'.join(out)
 
-# %% ../nbs/18_bench.ipynb #9a4fdec9
+# %% ../nbs/18_bench.ipynb #221511ee
 def run_benchmarks(settings=('tiny', 'b16'), # training-step settings
                    precisions=('fp32', 'bf16'), # precisions of the training-step and inference rows
                    device:str='cpu', # 'cpu' or 'cuda'
@@ -525,7 +525,7 @@ def run_benchmarks(settings=('tiny', 'b16'), # training-step settings
                     for r in rs: print(f"{r['kind']} {name} {prec}: clip_nb {r['clip_nb']['img_s']:.1f}/s, OpenCLIP {r['OpenCLIP']['img_s']:.1f}/s, ratio {r['ratio']:.2f}", flush=True)
     return rows
 
-# %% ../nbs/18_bench.ipynb #d21aac62
+# %% ../nbs/18_bench.ipynb #8479a665
 def bench_parser()->argparse.ArgumentParser:
     "The argument parser of `clip_nb_bench`."
     p = argparse.ArgumentParser(prog='clip_nb_bench', description='Benchmark clip_nb against OpenCLIP on identical architectures and weights.')
@@ -550,7 +550,7 @@ def bench_parser()->argparse.ArgumentParser:
     p.add_argument('--merge', nargs='+', metavar='JSON', help='only combine earlier --json outputs into one report (with --out)')
     return p
 
-# %% ../nbs/18_bench.ipynb #ef86b6d4
+# %% ../nbs/18_bench.ipynb #3a5dad4c
 def _merge_reports(files:list)->str:
     "One markdown report from the --json outputs of earlier runs."
     parts = [json.loads(Path(f).read_text()) for f in files]
@@ -570,7 +570,7 @@ def _run_header(device:str, argv:list|None, start:datetime.datetime, load0, kept
             'load average at start / end': f"{load0[0]:.1f} / {os.getloadavg()[0]:.1f}" if load0 else 'n/a',
             'method': 'alternating clip_nb/OpenCLIP steps after warm-up, median of the timed steps; same weights (copied through the interchange functions)'}
 
-# %% ../nbs/18_bench.ipynb #3ebbd168
+# %% ../nbs/18_bench.ipynb #9aefac45
 def main(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
         ):
     "`clip_nb_bench`: benchmark clip_nb against OpenCLIP and write a markdown report."

@@ -59,7 +59,7 @@ def load_trained(path:str|Path, # a checkpoint written by the Trainer (best_mode
     model.to(config.device).eval()
     return model, Tokenizer.from_state_dict(ck['tokenizer']), config
 
-# %% ../nbs/17_explore.ipynb #e5fe4cd4
+# %% ../nbs/17_explore.ipynb #7492daa7
 def load_images(paths:Sequence, # image files
                 img_size:int, # the model's input resolution
                )->Tensor: # (B, 3, img_size, img_size) normalised like the evaluation loader
@@ -84,7 +84,7 @@ def parse_shapes_key(key:str, # an image key of the shapes data, e.g. 'purple tr
     if len(parts) != 4: return None
     return dict(zip(('colour', 'shape', 'size', 'position'), parts))
 
-# %% ../nbs/17_explore.ipynb #cae60e6b
+# %% ../nbs/17_explore.ipynb #3f1a3535
 @torch.no_grad()
 def embed_images(model, # a CLIP model
                  ds, # a split of clip_nb.data.build_datasets (uses load_images)
@@ -154,7 +154,7 @@ def plot_similarity(sim:Tensor, # (B, M) similarities from similarity_matrix
     fig.tight_layout()
     return fig
 
-# %% ../nbs/17_explore.ipynb #e324890e
+# %% ../nbs/17_explore.ipynb #6a4ce797
 @torch.no_grad()
 def zero_shot_probs(model, # a CLIP model
                     tokenizer, # its tokenizer
@@ -173,7 +173,7 @@ def zero_shot_probs(model, # a CLIP model
     model.train(was)
     return (model.scale().detach().float().cpu() * img @ W.T).softmax(dim=-1)
 
-# %% ../nbs/17_explore.ipynb #8ac48250
+# %% ../nbs/17_explore.ipynb #e15d3f8a
 def plot_zero_shot(images:Tensor, # (B, 3, H, W) normalised images
                    probs:Tensor, # (B, C) probabilities from zero_shot_probs
                    classnames:Sequence[str], # the C class names
@@ -203,7 +203,7 @@ def plot_zero_shot(images:Tensor, # (B, 3, H, W) normalised images
     fig.tight_layout()
     return fig
 
-# %% ../nbs/17_explore.ipynb #bdac32b3
+# %% ../nbs/17_explore.ipynb #3af5c633
 class SearchIndex:
     "Text-to-image search: a matrix of normalized image embeddings and a function that embeds a query."
     def __init__(self,
@@ -244,7 +244,7 @@ class SearchIndex:
                  'key': self.keys[i] if self.keys is not None else None}
                 for r, (v, i) in enumerate(zip(top.values.tolist(), top.indices.tolist()))]
 
-# %% ../nbs/17_explore.ipynb #c689a336
+# %% ../nbs/17_explore.ipynb #205a5ddf
 _ACTIVE_INDEX = None
 
 def set_search_index(index:SearchIndex, # the index search should use from now on
@@ -263,7 +263,7 @@ def search(query:str, # the text query
     if index is None: raise RuntimeError("No search index yet: build one with `build_search_index(...)` or `set_search_index(SearchIndex(...))`")
     return index.search(query, k)
 
-# %% ../nbs/17_explore.ipynb #33c4e741
+# %% ../nbs/17_explore.ipynb #68f1598c
 @torch.no_grad()
 def build_search_index(model, # a CLIP model
                        tokenizer, # its tokenizer
@@ -292,7 +292,7 @@ def show_hits(hits:list, # the output of search
     fig.tight_layout()
     return fig
 
-# %% ../nbs/17_explore.ipynb #07511f93
+# %% ../nbs/17_explore.ipynb #e213d815
 def search_widget(index:Optional[SearchIndex]=None, # the index to search (None: the one behind search)
                   k:int=5, # images shown per query
                   value:str='', # initial query
@@ -352,7 +352,7 @@ def plot_attention_maps(image:Tensor, # (3, H, W) one normalised image
     for ax in axes: ax.axis('off')
     return fig
 
-# %% ../nbs/17_explore.ipynb #08c0e7cc
+# %% ../nbs/17_explore.ipynb #4a48fd0f
 def read_scalars(log_dir:str|Path, # a TensorBoard log folder (event files in it or in its subfolders)
                 ): # pandas DataFrame with columns run, tag, step, value, wall_time
     "Every scalar in a TensorBoard log folder, via `EventAccumulator`; later writes win for repeated (run, tag, step)."
@@ -372,7 +372,7 @@ def read_scalars(log_dir:str|Path, # a TensorBoard log folder (event files in it
     if len(df): df = df.sort_values('wall_time').drop_duplicates(['run', 'tag', 'step'], keep='last').sort_values(['run', 'tag', 'step'])
     return df.reset_index(drop=True)
 
-# %% ../nbs/17_explore.ipynb #931b2835
+# %% ../nbs/17_explore.ipynb #c4e417de
 def plot_training_curves(scalars, # DataFrame from read_scalars
                          tags:Optional[Sequence]=None, # groups of tags, one panel each (None: loss, recall, learning rate, logit scale)
                          smooth:int=20, # moving-average window for per-step loss curves (1: none)
@@ -399,7 +399,7 @@ def plot_training_curves(scalars, # DataFrame from read_scalars
     fig.tight_layout()
     return fig
 
-# %% ../nbs/17_explore.ipynb #07e7a77f
+# %% ../nbs/17_explore.ipynb #2401b60d
 def _mixed_gallery_recall(img:dict, txt:dict, parts:dict, ks:Sequence[int])->tuple:
     "Same-attributes recall@K of test and held-out queries in one pooled gallery: (rows, t2i ranks, i2t ranks)."
     from clip_nb.metrics import first_hit_ranks
@@ -420,7 +420,7 @@ def _mixed_gallery_recall(img:dict, txt:dict, parts:dict, ks:Sequence[int])->tup
                                               'heldout': (i2t[from_heldout_img] <= k).float().mean().item()}
     return rows, t2i, i2t
 
-# %% ../nbs/17_explore.ipynb #93cbd40c
+# %% ../nbs/17_explore.ipynb #58c383d6
 def _zero_shot_attributes(model, tokenizer, img:dict, parts:dict)->tuple:
     "Zero-shot accuracy for colour, shape and their combination on one-object pictures of each split: (rows, details)."
     from clip_nb.data import COLOURS, SHAPES, SIZES
@@ -444,7 +444,7 @@ def _zero_shot_attributes(model, tokenizer, img:dict, parts:dict)->tuple:
             details[(s, what)] = ([classes[p] for p in preds.tolist()], truth)
     return rows, details
 
-# %% ../nbs/17_explore.ipynb #f1fcd8bc
+# %% ../nbs/17_explore.ipynb #1e512fa7
 def compositional_eval(model, # a CLIP model trained on the shapes data
                        tokenizer, # its tokenizer
                        datasets:dict, # splits from build_datasets; needs 'test' and 'heldout'

@@ -32,10 +32,9 @@ def _group_table(target_group:Tensor, n_groups:int)->Tensor:
     table[g, torch.arange(len(order), device=g.device) - starts[g]] = order
     return table
 
-# %% ../nbs/11_metrics.ipynb #35248a5a
-def _first_hit_ranks_multi(queries:Tensor, targets:Tensor, groupings:list, chunk_size:Optional[int]=None)->list:
-    "`first_hit_ranks` for several (query_group, target_group) pairs, sharing each chunk of similarities."
-    n_t, dev = targets.shape[0], targets.device
+# %% ../nbs/11_metrics.ipynb #131636ed
+def _group_tables(groupings:list, n_t:int, dev)->list:
+    "(query_group, table of positives) for each (query_group, target_group) pair; ValueError when a query has no positive."
     tables = []
     for query_group, target_group in groupings:
         query_group, target_group = query_group.to(dev).long(), target_group.to(dev).long()
@@ -45,6 +44,13 @@ def _first_hit_ranks_multi(queries:Tensor, targets:Tensor, groupings:list, chunk
             bad = query_group[table[query_group, 0] < 0].unique()[:5].tolist()
             raise ValueError(f"Some queries have no correct target (no target in group(s) {bad}): every query needs at least one positive")
         tables.append((query_group, table))
+    return tables
+
+# %% ../nbs/11_metrics.ipynb #b135f6b6
+def _first_hit_ranks_multi(queries:Tensor, targets:Tensor, groupings:list, chunk_size:Optional[int]=None)->list:
+    "`first_hit_ranks` for several (query_group, target_group) pairs, sharing each chunk of similarities."
+    n_t, dev = targets.shape[0], targets.device
+    tables = _group_tables(groupings, n_t, dev)
     if chunk_size is None: chunk_size = max(1, 2**22 // max(n_t, 1))
     acc = torch.float32 if n_t < 2**24 else torch.float64  # exact integer counts
     idx = torch.arange(n_t, device=dev)
