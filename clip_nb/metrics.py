@@ -32,7 +32,7 @@ def _group_table(target_group:Tensor, n_groups:int)->Tensor:
     table[g, torch.arange(len(order), device=g.device) - starts[g]] = order
     return table
 
-# %% ../nbs/11_metrics.ipynb #131636ed
+# %% ../nbs/11_metrics.ipynb #00d5d8dc
 def _group_tables(groupings:list, n_t:int, dev)->list:
     "(query_group, table of positives) for each (query_group, target_group) pair; ValueError when a query has no positive."
     tables = []
@@ -46,7 +46,7 @@ def _group_tables(groupings:list, n_t:int, dev)->list:
         tables.append((query_group, table))
     return tables
 
-# %% ../nbs/11_metrics.ipynb #b135f6b6
+# %% ../nbs/11_metrics.ipynb #36d9dbfe
 def _first_hit_ranks_multi(queries:Tensor, targets:Tensor, groupings:list, chunk_size:Optional[int]=None)->list:
     "`first_hit_ranks` for several (query_group, target_group) pairs, sharing each chunk of similarities."
     n_t, dev = targets.shape[0], targets.device
