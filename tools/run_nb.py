@@ -47,6 +47,7 @@ def run(path, force):
     try:
         for cell in nb.cells:
             if cell.cell_type != 'code' or (directives(cell.source) & skip): continue
+            cell.outputs = []          # a cell that now prints nothing must not keep its old outputs
             shell.cell(cell)
             if shell.exc:
                 sys.exit(f'{path}: cell {cell.idx_} failed:\n{shell.prettytb(fname=path)}')
