@@ -29,11 +29,19 @@ class Record:
     image_id: str = ''         # stable name of the image (its path relative to the data root)
     split: Optional[str] = None # 'train', 'val', 'test', 'heldout' or None (assigned later)
 
+def _counted(n, what):
+    "n and what, with its first noun in the plural when n is not 1 ('2 empty captions skipped')."
+    if n == 1: return f'{n} {what}'
+    words = what.split(' ')
+    for i, w in enumerate(words):
+        if w in ('caption', 'image', 'row', 'file'): words[i] = w + 's'; break
+    return f"{n} {' '.join(words).replace(' that is ', ' that are ')}"
+
 class DataReport(Counter):
     "Counts of what the data pipeline converted, truncated, recovered or skipped; `warn()` summarises them once."
     def summary(self)->str:
         "One line: every non-zero count."
-        return '; '.join(f'{n} {what}' for what, n in self.items() if n)
+        return '; '.join(_counted(n, what) for what, n in self.items() if n)
     def warn(self,
              what:str='clip_nb data', # what the warning is about (e.g. the dataset name)
             )->str:  # the summary ('' when there is nothing to report)
@@ -156,9 +164,10 @@ def _flickr_help(problem):
 def _count_images(d, limit=None):
     n = 0
     try:
-        for e in os.scandir(d):
-            if e.name.lower().endswith(_IMG_EXTS): n += 1
-            if limit and n >= limit: break
+        with os.scandir(d) as entries:      # closed even when the count stops early
+            for e in entries:
+                if e.name.lower().endswith(_IMG_EXTS): n += 1
+                if limit and n >= limit: break
     except OSError: return 0
     return n
 

@@ -121,7 +121,8 @@ class ImageCache:
         self.file = self.cache_dir / f'{name}_{size}px_{tag}.u8'; self.index_file = self.file.with_suffix('.json')
         self.fingerprint = source_fingerprint(self.paths)
         self.built, self._arr = False, None
-        with _FileLock(self.cache_dir / '.lock'):
+        with _FileLock(self.cache_dir / '.lock'):   # builds hold this lock: a temporary file seen here is a killed build's
+            for stale in self.cache_dir.glob('*.tmp[0-9]*'): stale.unlink(missing_ok=True)
             if not self._load_index(): self._build(num_workers, verbose)
         self.ok = np.array([s not in _SKIPPED for s in self.status], dtype=bool)
 
