@@ -146,7 +146,7 @@ class Trainer:
         self.rank, self.local_rank, self.world_size, device = init_distributed(config.device)
         self.device = torch.device(device)
         self.is_main = self.rank == 0
-        if self.device.type == 'cpu': keep_freed_memory()   # reuse freed blocks across steps (see above)
+        if self.device.type == 'cpu': keep_freed_memory()   # reuse freed blocks across steps (loop chapter)
         self.verbose, self.tensorboard = verbose and self.is_main, tensorboard and self.is_main
         check_precision(config.precision, self.device)
         if config.batch_size % (self.world_size * config.accum_steps):
