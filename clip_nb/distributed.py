@@ -12,40 +12,11 @@ import torch.distributed as dist
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed', 'barrier', 'main_process_first']
+__all__ = ['init_distributed', 'barrier', 'main_process_first', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad']
 
-# %% ../nbs/14_distributed.ipynb #2ed577d5
-def dist_rank_world()->tuple: # (rank, world_size); (0, 1) when torch.distributed is not initialised
-    "This process's rank and the number of processes (0 and 1 outside distributed runs)."
-    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-class GatherWithGrad(torch.autograd.Function):
-    "All-gather along dim 0 whose backward sums the gradient over processes and returns this process's slice."
-    @staticmethod
-    def forward(ctx, # autograd context
-                x:Tensor, # this process's (B, ...) tensor
-               )->Tensor: # (world_size * B, ...): every process's tensor, in rank order
-        "All-gather `x` and concatenate in rank order."
-        rank, world = dist_rank_world()
-        ctx.rank, ctx.n = rank, x.shape[0]
-        out = [torch.empty_like(x) for _ in range(world)]
-        dist.all_gather(out, x.contiguous())
-        return torch.cat(out)
-
-    @staticmethod
-    def backward(ctx, # autograd context
-                 grad:Tensor, # gradient of this process's loss w.r.t. the gathered tensor
-                )->Tensor: # gradient w.r.t. this process's `x`: the sum over processes of their gradients for our slice
-        "Sum the gradient over processes and return this process's slice."
-        grad = grad.contiguous().clone()
-        dist.all_reduce(grad, op=dist.ReduceOp.SUM)          # every process's loss depends on our slice
-        return grad[ctx.rank * ctx.n:(ctx.rank + 1) * ctx.n]
-
-def gather_with_grad(x:Tensor, # this process's (B, ...) tensor; every process must pass the same shape
-                    )->Tensor: # (world_size * B, ...) in rank order; `x` itself in a single process
-    "Concatenate `x` from all processes (rank order), keeping gradients flowing back to every process's `x`."
-    return GatherWithGrad.apply(x) if dist_rank_world()[1] > 1 else x
+# %% ../nbs/14_distributed.ipynb #7cf562ac
+from .loop import dist_rank_world, GatherWithGrad, gather_with_grad   # built in the loop chapter
+_all_ = ['dist_rank_world', 'GatherWithGrad', 'gather_with_grad']
 
 # %% ../nbs/14_distributed.ipynb #ea855c62
 def init_distributed(device:str, # the configured device ('cuda', 'cpu', ...)

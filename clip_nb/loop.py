@@ -10,6 +10,7 @@ from typing import Optional
 
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
+import torch.distributed as dist
 from torch import Tensor
 
 from .config import Config, get_preset
@@ -17,8 +18,8 @@ from .model import CLIP, contrastive_loss, param_groups
 
 # %% auto #0
 __all__ = ['ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine', 'build_scheduler', 'check_precision',
-           'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel', 'feature_loss',
-           'contrastive_backward', 'optimizer_step', 'keep_freed_memory']
+           'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel', 'feature_loss', 'dist_rank_world',
+           'GatherWithGrad', 'gather_with_grad', 'contrastive_backward', 'optimizer_step', 'keep_freed_memory']
 
 # %% ../nbs/12_loop.ipynb #8f5ba664
 def seed_everything(seed:int, # the seed for Python's `random`, NumPy and torch (CPU and every GPU)
@@ -119,6 +120,39 @@ def feature_loss(image_features:Tensor, # (N, D) L2-normalized image features (a
     "The model notebook's `contrastive_loss` computed in fp32: `clip_loss(min(e^t, 100) I T^T)`."
     return contrastive_loss(image_features.float(), text_features.float(), logit_scale.float())
 
+# %% ../nbs/12_loop.ipynb #2ed577d5
+def dist_rank_world()->tuple: # (rank, world_size); (0, 1) when torch.distributed is not initialised
+    "This process's rank and the number of processes (0 and 1 outside distributed runs)."
+    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+class GatherWithGrad(torch.autograd.Function):
+    "All-gather along dim 0 whose backward sums the gradient over processes and returns this process's slice."
+    @staticmethod
+    def forward(ctx, # autograd context
+                x:Tensor, # this process's (B, ...) tensor
+               )->Tensor: # (world_size * B, ...): every process's tensor, in rank order
+        "All-gather `x` and concatenate in rank order."
+        rank, world = dist_rank_world()
+        ctx.rank, ctx.n = rank, x.shape[0]
+        out = [torch.empty_like(x) for _ in range(world)]
+        dist.all_gather(out, x.contiguous())
+        return torch.cat(out)
+
+    @staticmethod
+    def backward(ctx, # autograd context
+                 grad:Tensor, # gradient of this process's loss w.r.t. the gathered tensor
+                )->Tensor: # gradient w.r.t. this process's `x`: the sum over processes of their gradients for our slice
+        "Sum the gradient over processes and return this process's slice."
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad, op=dist.ReduceOp.SUM)          # every process's loss depends on our slice
+        return grad[ctx.rank * ctx.n:(ctx.rank + 1) * ctx.n]
+
+def gather_with_grad(x:Tensor, # this process's (B, ...) tensor; every process must pass the same shape
+                    )->Tensor: # (world_size * B, ...) in rank order; `x` itself in a single process
+    "Concatenate `x` from all processes (rank order), keeping gradients flowing back to every process's `x`."
+    return GatherWithGrad.apply(x) if dist_rank_world()[1] > 1 else x
+
 # %% ../nbs/12_loop.ipynb #dffbc3c4
 # the random state before a chunk, to draw the same dropout masks when the chunk is recomputed
 def _rng_get(device):
@@ -137,7 +171,6 @@ def contrastive_backward(fmodel:nn.Module, # a `FeatureModel` (possibly wrapped 
                          scaler:Optional[torch.amp.GradScaler]=None, # gradient scaler (fp16), or None
                         )->Tensor: # the loss over the global batch (detached)
     "Forward and backward of the CLIP loss over the whole (global) batch, `accum_steps` chunks at a time, with gradients equal to one big batch."
-    from clip_nb.distributed import gather_with_grad                   # the identity in a single process
     device = images.device
     inner = getattr(fmodel, '_orig_mod', fmodel)                       # under torch.compile
     ddp = isinstance(inner, nn.parallel.DistributedDataParallel)
