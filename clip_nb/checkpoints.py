@@ -63,8 +63,8 @@ def atomic_save(obj, # what to save (tensors and plain Python containers only)
     return path
 
 # %% ../nbs/13_checkpoints.ipynb #155a7d4d
-def load_checkpoint_file(path:str|Path, # a checkpoint written by `atomic_save` / the Trainer
-                         map_location='cpu', # where to put the tensors (`torch.load`'s map_location)
+def load_checkpoint_file(path:str|Path, # a checkpoint written by atomic_save / the Trainer
+                         map_location='cpu', # where to put the tensors (torch.load's map_location)
                         )->dict:
     "Load a checkpoint with `torch.load(weights_only=True)`; raise `CheckpointError` naming the file and why if it is unsafe or unreadable."
     path = Path(path)
@@ -99,7 +99,7 @@ def rng_state()->dict: # Python, NumPy, torch CPU (and CUDA) generator states as
     if torch.cuda.is_available() and torch.cuda.is_initialized(): state['cuda'] = torch.cuda.get_rng_state_all()
     return state
 
-def set_rng_state(state:dict, # the output of `rng_state()`
+def set_rng_state(state:dict, # the output of rng_state()
                  )->None:
     "Restore the generator states saved by `rng_state`."
     p = state['python']; random.setstate((p['version'], tuple(p['state']), p['gauss_next']))

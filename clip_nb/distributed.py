@@ -14,7 +14,7 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['init_distributed', 'barrier', 'main_process_first', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad']
 
-# %% ../nbs/14_distributed.ipynb #7cf562ac
+# %% ../nbs/14_distributed.ipynb #06f08477
 from .loop import dist_rank_world, GatherWithGrad, gather_with_grad   # built in the loop chapter
 _all_ = ['dist_rank_world', 'GatherWithGrad', 'gather_with_grad']
 

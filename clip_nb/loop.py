@@ -22,7 +22,7 @@ __all__ = ['ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'Warm
            'GatherWithGrad', 'gather_with_grad', 'contrastive_backward', 'optimizer_step', 'keep_freed_memory']
 
 # %% ../nbs/12_loop.ipynb #8f5ba664
-def seed_everything(seed:int, # the seed for Python's `random`, NumPy and torch (CPU and every GPU)
+def seed_everything(seed:int, # the seed for Python's random, NumPy and torch (CPU and every GPU)
                    )->None:
     "Seed Python, NumPy and torch so that a run is repeatable from its start."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
@@ -30,8 +30,8 @@ def seed_everything(seed:int, # the seed for Python's `random`, NumPy and torch 
 # %% ../nbs/12_loop.ipynb #01dfb5ca
 ADAM_BETAS, ADAM_EPS = (0.9, 0.98), 1e-6
 
-def build_optimizer(model:nn.Module, # the CLIP model (must provide the parameter names `param_groups` expects)
-                    config:Config,   # uses `learning_rate` and `weight_decay`
+def build_optimizer(model:nn.Module, # the CLIP model (must provide the parameter names param_groups expects)
+                    config:Config,   # uses learning_rate and weight_decay
                    )->torch.optim.AdamW:
     "AdamW with CLIP's betas/eps, weight decay only on the weight matrices (see `clip_nb.model.param_groups`)."
     return torch.optim.AdamW(param_groups(model, config.weight_decay), lr=config.learning_rate,
@@ -101,7 +101,7 @@ class NonFiniteLossError(FloatingPointError):
 class FeatureModel(nn.Module):
     "Wrap a CLIP model so that `forward(images, tokens)` returns `(image_features, text_features, logit_scale)`."
     def __init__(self,
-                 model:nn.Module, # a model with `encode_image`, `encode_text` (normalized outputs) and `logit_scale`
+                 model:nn.Module, # a model with encode_image, encode_text (normalized outputs) and logit_scale
                 ):
         super().__init__()
         self.model = model
@@ -115,7 +115,7 @@ class FeatureModel(nn.Module):
 
 def feature_loss(image_features:Tensor, # (N, D) L2-normalized image features (any float dtype)
                  text_features:Tensor,  # (N, D) L2-normalized text features; row i matches image i
-                 logit_scale:Tensor,    # the learned log inverse temperature t (`model.logit_scale`)
+                 logit_scale:Tensor,    # the learned log inverse temperature t (model.logit_scale)
                 )->Tensor: # scalar fp32 loss
     "The model notebook's `contrastive_loss` computed in fp32: `clip_loss(min(e^t, 100) I T^T)`."
     return contrastive_loss(image_features.float(), text_features.float(), logit_scale.float())
@@ -142,14 +142,14 @@ class GatherWithGrad(torch.autograd.Function):
     @staticmethod
     def backward(ctx, # autograd context
                  grad:Tensor, # gradient of this process's loss w.r.t. the gathered tensor
-                )->Tensor: # gradient w.r.t. this process's `x`: the sum over processes of their gradients for our slice
+                )->Tensor: # gradient w.r.t. this process's x: the sum over processes of their gradients for our slice
         "Sum the gradient over processes and return this process's slice."
         grad = grad.contiguous().clone()
         dist.all_reduce(grad, op=dist.ReduceOp.SUM)          # every process's loss depends on our slice
         return grad[ctx.rank * ctx.n:(ctx.rank + 1) * ctx.n]
 
 def gather_with_grad(x:Tensor, # this process's (B, ...) tensor; every process must pass the same shape
-                    )->Tensor: # (world_size * B, ...) in rank order; `x` itself in a single process
+                    )->Tensor: # (world_size * B, ...) in rank order; x itself in a single process
     "Concatenate `x` from all processes (rank order), keeping gradients flowing back to every process's `x`."
     return GatherWithGrad.apply(x) if dist_rank_world()[1] > 1 else x
 
@@ -163,7 +163,7 @@ def _rng_set(state, device):
     if state[1] is not None: torch.cuda.set_rng_state(state[1], device)
 
 # %% ../nbs/12_loop.ipynb #6b318d7f
-def contrastive_backward(fmodel:nn.Module, # a `FeatureModel` (possibly wrapped in DistributedDataParallel)
+def contrastive_backward(fmodel:nn.Module, # a FeatureModel (possibly wrapped in DistributedDataParallel)
                          images:Tensor, # this process's images (B, 3, H, W), on the model's device
                          tokens:Tensor, # this process's tokens (B, context_length)
                          accum_steps:int=1, # split the batch into this many chunks (exact accumulation)

@@ -45,7 +45,7 @@ _all_ = ['ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'Warmup
 MODEL_FIELDS = ('img_size', 'patch_size', 'embed_dim', 'depth', 'num_heads', 'text_embed_dim', 'text_depth', 'text_heads',
                 'context_length', 'vocab_size', 'output_dim', 'mlp_ratio', 'activation')
 
-def recall_summary(metrics:dict, # retrieval metrics from `clip_nb.metrics.retrieval_metrics`
+def recall_summary(metrics:dict, # retrieval metrics from clip_nb.metrics.retrieval_metrics
                   )->float: # mean of R@1/5/10 in both directions ('_attr' variants when present); nan if none
     "The score that picks the best model: mean recall@1/5/10, text->image and image->text (same-attributes variants when available)."
     sfx = '_attr' if any(k.endswith('_attr') for k in metrics) else ''
@@ -72,7 +72,7 @@ def embedding_loss(image_embeds:Tensor, # (N, D) normalized image embeddings of 
     return total / len(img)
 
 def evaluate_model(model:nn.Module, # a CLIP model
-                   ds, # a split from `clip_nb.data.build_datasets`
+                   ds, # a split from clip_nb.data.build_datasets
                    tokenizer, # the tokenizer the model was trained with
                    config:Config, # supplies batch_size, context_length, precision
                    device=None, # where the model runs (None: where its parameters are)
@@ -135,9 +135,9 @@ def _device_description(device:torch.device)->str:
 class Trainer:
     "Train CLIP: data, model, AdamW + warmup/cosine, mixed precision, exact accumulation, DDP, checkpoints, TensorBoard."
     def __init__(self,
-                 config:Config, # everything about the run (see `clip_nb.config`)
+                 config:Config, # everything about the run (see clip_nb.config)
                  verbose:bool=True, # print the configuration, progress bars, epoch lines (rank 0 only)
-                 tensorboard:bool=True, # write TensorBoard scalars to `config.log_dir` (rank 0 only)
+                 tensorboard:bool=True, # write TensorBoard scalars to config.log_dir (rank 0 only)
                  progress:Optional[bool]=None, # a tqdm bar per epoch (None: when stderr is a terminal or in Jupyter)
                 ):
         self.config = config
@@ -288,8 +288,8 @@ def train_epoch(self:Trainer,
 # %% ../nbs/15_trainer.ipynb #2110dc3a
 @patch
 def train(self:Trainer,
-          start_epoch:Optional[int]=None, # first epoch to run, 0-based (None: 0, or where `load_checkpoint` left off)
-          callback:Optional[Callable]=None, # called as `callback(trainer, epoch, val_metrics)` after each epoch (rank 0: metrics)
+          start_epoch:Optional[int]=None, # first epoch to run, 0-based (None: 0, or where load_checkpoint left off)
+          callback:Optional[Callable]=None, # called as callback(trainer, epoch, val_metrics) after each epoch (rank 0: metrics)
          )->list: # the history: one dict per epoch (epoch, loss, time, validation metrics)
     "Train for the remaining epochs: validate, print, log, checkpoint (atomically) and keep the best model."
     if self.model is None: raise RuntimeError("call load_data() and build_model() before train()")
@@ -380,7 +380,7 @@ def save_checkpoint(self:Trainer,
 # %% ../nbs/15_trainer.ipynb #d4a49b4b
 @patch
 def load_checkpoint(self:Trainer,
-                    path:str|Path, # a checkpoint written by `save_checkpoint`
+                    path:str|Path, # a checkpoint written by save_checkpoint
                    )->int: # the epoch to start from (0-based) = epochs completed in the checkpoint
     "Restore model, optimizer, schedule, scaler, tokenizer, RNG states and progress from a checkpoint; return the epoch to start from."
     if self.model is None: raise RuntimeError("call load_data() and build_model() before load_checkpoint()")
@@ -468,7 +468,7 @@ def _parse_field(name:str, text:str):
     except ValueError: raise ValueError(f"--set {name}={text}: expected a value of type {t}") from None
     return text
 
-def train_config_from_args(args:argparse.Namespace, # parsed `clip_nb_train` arguments
+def train_config_from_args(args:argparse.Namespace, # parsed clip_nb_train arguments
                            saved:Optional[dict]=None, # the config dict of the checkpoint being resumed, if any
                           )->Config:
     "The run's `Config`: the preset (or the resumed checkpoint's config) with the flags applied."
@@ -485,7 +485,7 @@ def train_config_from_args(args:argparse.Namespace, # parsed `clip_nb_train` arg
     return Config.from_dict({**saved, **{k: v for k, v in over.items() if k not in RESUME_FIXED}})
 
 # %% ../nbs/15_trainer.ipynb #b4e1b601
-def format_report(metrics:dict, # from `evaluate_model`
+def format_report(metrics:dict, # from evaluate_model
                   split:str='test', # which split was evaluated
                   extra:Sequence[str]=(), # more lines (time, paths)
                  )->str:

@@ -26,7 +26,7 @@ def processed_index():
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter('ignore')
-            cache = proc_nbs('nbs', n_workers=0)
+            cache = proc_nbs(str(ROOT / 'nbs'), n_workers=0)
     finally: os.chdir(cwd)
     return json.loads((Path(cache) / 'index.ipynb').read_text())
 

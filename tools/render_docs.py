@@ -139,7 +139,7 @@ def process_notebooks():
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter('ignore')
-            cache = Path(proc_nbs('nbs', n_workers=0))
+            cache = Path(proc_nbs(str(ROOT / 'nbs'), n_workers=0))
     finally: os.chdir(cwd)
     for old in cache.glob('*.ipynb'):                      # a renamed or deleted notebook leaves no page behind
         if not (ROOT / 'nbs' / old.name).exists(): old.unlink()
