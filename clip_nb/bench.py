@@ -14,7 +14,7 @@ from .config import Config, get_preset
 __all__ = ['OPENCLIP_WRAPPER', 'b16_config', 'bench_config', 'openclip_model_cfg', 'build_pair', 'random_batch', 'openclip_step',
            'clipnb_step', 'alternate', 'matmul_peak', 'train_flops', 'step_peak_memory', 'cached_peak',
            'bench_train_step', 'bench_inference', 'bench_loader', 'write_openclip_csv', 'bench_end_to_end',
-           'machine_description', 'format_results', 'run_benchmarks', 'bench_parser', 'main']
+           'machine_description', 'format_results', 'run_benchmarks', 'bench_parser', 'bench_cli', 'main']
 
 # %% ../nbs/18_bench.ipynb #080a23d0
 def b16_config(**overrides)->Config:
@@ -530,6 +530,7 @@ def bench_parser()->argparse.ArgumentParser:
     "The argument parser of `clip_nb_bench`."
     p = argparse.ArgumentParser(prog='clip_nb_bench', description='Benchmark clip_nb against OpenCLIP on identical architectures and weights.')
     p.add_argument('--smoke', action='store_true', help='smallest setting only, a few steps (CI: proves the benchmark still runs)')
+    p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
     p.add_argument('--device', default='cpu', help="'cpu' or 'cuda' (cuda: ViT-B-16 shape, batch 64, bf16 by default)")
     p.add_argument('--settings', help='comma-separated: tiny,b16 (default both on cpu, b16 on cuda)')
     p.add_argument('--precisions', help='comma-separated: fp32,bf16 (default both on cpu, bf16 on cuda)')
@@ -571,9 +572,9 @@ def _run_header(device:str, argv:list|None, start:datetime.datetime, load0, kept
             'method': 'alternating clip_nb/OpenCLIP steps after warm-up, median of the timed steps; same weights (copied through the interchange functions)'}
 
 # %% ../nbs/18_bench.ipynb #9aefac45
-def main(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
-        ):
-    "`clip_nb_bench`: benchmark clip_nb against OpenCLIP and write a markdown report."
+def bench_cli(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
+             ):
+    "What `clip_nb_bench` does: benchmark clip_nb against OpenCLIP and write a markdown report."
     a = bench_parser().parse_args(argv)
     if a.merge:
         md = _merge_reports(a.merge)
@@ -604,3 +605,9 @@ def main(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
     if a.json:
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)
         Path(a.json).write_text(json.dumps(dict(header=header, rows=rows), indent=1, default=str))
+
+def main(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
+        ):
+    "`clip_nb_bench` (see `bench_cli`): an error the user can fix ends it with one line and status 1."
+    from clip_nb.training import run_cli
+    run_cli('clip_nb_bench', bench_cli, argv)

@@ -12,8 +12,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['TEST_PAUSE_ENV', 'CheckpointError', 'atomic_save', 'load_checkpoint_file', 'rng_state', 'set_rng_state',
-           'checkpoint_name', 'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries']
+__all__ = ['TEST_PAUSE_ENV', 'TRAINING_KEYS', 'CheckpointError', 'atomic_save', 'load_checkpoint_file',
+           'check_training_checkpoint', 'rng_state', 'set_rng_state', 'checkpoint_name', 'list_checkpoints',
+           'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries']
 
 # %% ../nbs/13_checkpoints.ipynb #0f39bb34
 class CheckpointError(RuntimeError):
@@ -49,7 +50,9 @@ def atomic_save(obj, # what to save (tensors and plain Python containers only)
     "`torch.save` to a temporary file in the same directory, flush + fsync, then atomically `os.replace` it over `path` and fsync the directory."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    umask = os.umask(0); os.umask(umask)
     try:
+        os.chmod(tmp, 0o666 & ~umask)          # mkstemp makes the file private (0600); a checkpoint gets the usual mode
         with os.fdopen(fd, 'wb') as f:
             point = f'save:{path.name}'
             torch.save(obj, _PausingWriter(f, point) if os.environ.get(TEST_PAUSE_ENV) == point else f)
@@ -69,22 +72,45 @@ def load_checkpoint_file(path:str|Path, # a checkpoint written by atomic_save / 
     "Load a checkpoint with `torch.load(weights_only=True)`; raise `CheckpointError` naming the file and why if it is unsafe or unreadable."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"Cannot read checkpoint {str(path)!r}: the file is empty (0 bytes), so it is corrupt "
+                              "(a copy or a write that was cut off)")
     try: ck = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
         msg = str(e)
-        if 'Weights only load failed' in msg or 'Unsupported global' in msg or isinstance(e, __import__('pickle').UnpicklingError):
-            what = re.search(r'Unsupported global: GLOBAL (\S+)', msg) or re.search(r'Unsupported operand \S+', msg)
-            detail = f" ({what.group(1) if what.groups() else what.group(0)})" if what else ''
+        what = re.search(r'Unsupported global: GLOBAL (\S+)', msg)   # the safe loader met a real pickled object
+        if what is None and 'Unsupported operand' in msg and path.open('rb').read(1) == b'\x80':
+            what = re.search(r'Unsupported operand \S+', msg)          # a pickle written without torch.save
+        if what:
             raise CheckpointError(
                 f"Refusing to load {str(path)!r}: it contains pickled Python objects that are not tensors or plain "
-                f"containers{detail}, and loading those would run arbitrary code. clip_nb checkpoints are loaded with "
-                "torch.load(weights_only=True) and hold only tensors, numbers, strings, lists and dicts. If you trust "
-                "this file, convert it: torch.load(path, weights_only=False), turn custom objects into plain dicts, "
-                "and torch.save the result.") from None
-        raise CheckpointError(f"Cannot read checkpoint {str(path)!r}: the file is truncated or corrupt ({type(e).__name__}: "
-                              f"{msg.splitlines()[0][:200]})") from None
+                f"containers ({what.group(1) if what.groups() else what.group(0)}), and loading those would run arbitrary "
+                "code. clip_nb checkpoints are loaded with torch.load(weights_only=True) and hold only tensors, numbers, "
+                "strings, lists and dicts. If you trust this file, convert it: torch.load(path, weights_only=False), turn "
+                "custom objects into plain dicts, and torch.save the result.") from None
+        inner = re.search(r'WeightsUnpickler error:\s*([^\n]+)', msg)   # the reason, without torch's advice around it
+        first = (inner.group(1) if inner else (msg.strip().splitlines() or [''])[0])[:200]
+        raise CheckpointError(f"Cannot read checkpoint {str(path)!r}: the file is truncated or corrupt, or not a PyTorch "
+                              f"checkpoint ({type(e).__name__}{': ' + first if first else ''})") from None
     if not isinstance(ck, dict):
         raise CheckpointError(f"{str(path)!r} is not a clip_nb checkpoint: expected a dict, got {type(ck).__name__}")
+    return ck
+
+# %% ../nbs/13_checkpoints.ipynb #6f770d65
+TRAINING_KEYS = ('epoch', 'model_state_dict', 'optimizer_state_dict', 'scheduler_state_dict', 'config')
+
+def check_training_checkpoint(ck:dict, # a loaded checkpoint (load_checkpoint_file)
+                              path:str|Path, # its file, for the message
+                              keys:Sequence[str]=TRAINING_KEYS, # what the caller needs from it
+                             )->dict: # ck itself
+    "Raise `CheckpointError`, naming what is missing, unless `ck` holds `keys` (a checkpoint written by the Trainer)."
+    missing = [k for k in keys if k not in ck]
+    if missing:
+        bare = 'model_state_dict' not in ck and any(isinstance(v, torch.Tensor) for v in ck.values())
+        hint = (" It holds bare model weights (a state dict, e.g. OpenCLIP's); clip_nb.model.load_openclip_checkpoint "
+                "reads those into a CLIP model." if bare else '')
+        raise CheckpointError(f"{str(path)!r} is not a checkpoint written by clip_nb_train: it lacks "
+                              f"{', '.join(missing)}.{hint}")
     return ck
 
 # %% ../nbs/13_checkpoints.ipynb #7a8dbf31

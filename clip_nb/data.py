@@ -496,7 +496,8 @@ def train_loader(ds:CaptionDataset, # the training split
     if report is None: rep.warn(f'{ds.name} captions')
     cs = CaptionSampler(ds.caption_offsets, config.seed, sampler)
     return DataLoader(TrainPairs(ds, tokens), batch_size=batch_size or config.batch_size, sampler=cs,
-                      drop_last=drop_last, **_loader_kwargs(config, num_workers))
+                      drop_last=drop_last, generator=torch.Generator().manual_seed(config.seed),  # its own: see below
+                      **_loader_kwargs(config, num_workers))
 
 def eval_image_loader(ds:CaptionDataset, # a split
                       config, # a Config (batch_size, num_workers, device)

@@ -20,14 +20,16 @@ from .config import Config, get_preset, PRESETS
 from .model import CLIP, contrastive_loss, param_groups
 
 # %% auto #0
-__all__ = ['MODEL_FIELDS', 'TRAIN_FLAGS', 'RESUME_FIXED', 'recall_summary', 'embedding_loss', 'evaluate_model', 'format_config',
-           'Trainer', 'build_train_parser', 'train_config_from_args', 'format_report', 'train_cli', 'eval_cli', 'main',
+__all__ = ['MODEL_FIELDS', 'TRAIN_FLAGS', 'RESUME_FIXED', 'USER_ERRORS', 'recall_summary', 'embedding_loss', 'evaluate_model',
+           'format_config', 'Trainer', 'RunExistsError', 'earlier_run', 'check_no_earlier_run', 'move_run_aside',
+           'build_train_parser', 'train_config_from_args', 'format_report', 'train_cli', 'eval_cli', 'run_cli', 'main',
            'eval_main', 'ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine',
            'build_scheduler', 'check_precision', 'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel',
            'feature_loss', 'contrastive_backward', 'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV',
            'CheckpointError', 'atomic_save', 'load_checkpoint_file', 'rng_state', 'set_rng_state', 'checkpoint_name',
-           'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries', 'dist_rank_world',
-           'GatherWithGrad', 'gather_with_grad', 'init_distributed', 'barrier', 'main_process_first']
+           'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries', 'TRAINING_KEYS',
+           'check_training_checkpoint', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed',
+           'barrier', 'main_process_first']
 
 # %% ../nbs/15_trainer.ipynb #b7cb0e2e
 from .loop import *
@@ -38,7 +40,7 @@ _all_ = ['ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'Warmup
          'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel', 'feature_loss', 'contrastive_backward',
          'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV', 'CheckpointError', 'atomic_save', 'load_checkpoint_file',
          'rng_state', 'set_rng_state', 'checkpoint_name', 'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints',
-         'remove_stale_temporaries', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed', 'barrier',
+         'remove_stale_temporaries', 'TRAINING_KEYS', 'check_training_checkpoint', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed', 'barrier',
          'main_process_first']
 
 # %% ../nbs/15_trainer.ipynb #f18cc905
@@ -212,7 +214,9 @@ def _build_train_loader(self:Trainer):
 
 @patch
 def _set_epoch(self:Trainer, epoch):
-    "Make the data order and caption choice of this epoch a function of (seed, epoch)."
+    "Make the data order, the caption choice and the loader's own generator a function of (seed, epoch)."
+    g = getattr(self.train_dl, 'generator', None)     # seeds the loader workers; never the global generator dropout uses
+    if g is not None: g.manual_seed(self.config.seed * 1_000_003 + epoch)
     for obj in (self.train_dl, getattr(self.train_dl, 'sampler', None), getattr(self.train_dl, 'batch_sampler', None),
                 getattr(self.train_dl, 'dataset', None)):
         if obj is not None and hasattr(obj, 'set_epoch'): obj.set_epoch(epoch)
@@ -233,6 +237,10 @@ def build_model(self:Trainer)->nn.Module: # the CLIP model (unwrapped)
     self.optimizer = build_optimizer(self.model, self.config)
     self.steps_per_epoch = len(self.train_dl)
     self.scheduler = build_scheduler(self.optimizer, self.config.warmup_steps, self.steps_per_epoch * self.config.num_epochs)
+    if self.config.warmup_steps >= self.steps_per_epoch * self.config.num_epochs:
+        self._print(f'Note: warmup_steps={self.config.warmup_steps} is not shorter than the whole run '
+                    f'({self.steps_per_epoch * self.config.num_epochs} steps): the learning rate never reaches its peak of '
+                    f'{self.config.learning_rate:g}. Lower warmup_steps or train for more epochs.')
     n_params = sum(p.numel() for p in self.model.parameters())
     self._print(f'Model: CLIP with {n_params/1e6:.2f}M parameters; {self.steps_per_epoch * self.config.num_epochs} optimizer steps '
                 f'({self.config.warmup_steps} warmup)')
@@ -283,7 +291,38 @@ def train_epoch(self:Trainer,
         self._log({'Loss/train': l, 'learning_rate': lr, 'logit_scale': self.model.logit_scale.exp().item()}, self.global_step)
         _test_pause(f'step:{self.global_step}')
     bar.close()
+    if n: self._probe = (images[:8], tokens[:8])        # for the end-of-epoch check of the new weights
     return total / max(n, 1)
+
+# %% ../nbs/15_trainer.ipynb #af2d90f2
+class RunExistsError(FileExistsError):
+    "The output folder already holds the checkpoints of another run."
+
+def earlier_run(save_dir:str|Path, # a run's output folder
+               )->list: # names of the checkpoint files of a run already there (empty: none)
+    "The checkpoint files a training run left in `save_dir`."
+    d = Path(save_dir)
+    return [p.name for _, p in list_checkpoints(d)] + (['best_model.pth'] if (d/'best_model.pth').exists() else [])
+
+def check_no_earlier_run(save_dir:str|Path, # a new run's output folder
+                        )->None:
+    "Raise `RunExistsError`, with the ways on, if `save_dir` holds the checkpoints of an earlier run."
+    old = earlier_run(save_dir)
+    if old: raise RunExistsError(f"{save_dir} already holds a training run ({', '.join(old)}): continue it with "
+                                 "--resume latest (Trainer.load_checkpoint), write this run to another --output_dir "
+                                 "(save_dir), or start over with --overwrite, which moves the earlier run aside")
+
+def move_run_aside(save_dir:str|Path, # a run's output folder
+                  )->Optional[Path]: # where the earlier run now is (None: there was none)
+    "Rename a folder holding an earlier run to `<save_dir>.old-<date-time>`, so a new run starts empty."
+    d = Path(save_dir)
+    if not earlier_run(d): return None
+    dest = d.with_name(f"{d.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
+    for n in range(1, 1000):
+        if not dest.exists(): break
+        dest = d.with_name(f"{d.name}.old-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+    d.rename(dest)
+    return dest
 
 # %% ../nbs/15_trainer.ipynb #2110dc3a
 @patch
@@ -298,6 +337,8 @@ def train(self:Trainer,
     if self.is_main:
         self.save_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.save_dir)
+        if start == 0 and not getattr(self, '_continuing', False): check_no_earlier_run(self.save_dir)
+    self._continuing = True
     t_train = time.time()
     try: self._train_epochs(start, callback)
     finally:
@@ -318,10 +359,13 @@ def _train_epochs(self:Trainer, start, callback):
         t0 = time.time()
         loss = self.train_epoch(epoch)
         dt = time.time() - t0
+        self._check_finite(epoch, loss)
         metrics = {}
         if self.is_main and ((epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.num_epochs) and 'val' in self.datasets \
            and _n_images(self.datasets['val']):
             metrics = self.evaluate('val')
+            if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
+                self._stop_non_finite(epoch, f"the validation metrics are no longer finite ({_short_metrics(metrics)})")
         record = {'epoch': epoch + 1, 'loss': loss, 'time': dt, **{f'val_{k}': v for k, v in metrics.items()}}
         self.history.append(_plain(record))
         line = f'Epoch {epoch+1}/{cfg.num_epochs} | Loss: {loss:.4f} | Time: {dt:.1f}s'
@@ -335,6 +379,28 @@ def _train_epochs(self:Trainer, start, callback):
         if self.is_main: self.save_checkpoint(epoch + 1, loss, metrics, is_best)
         barrier()
         if callback is not None: callback(self, epoch, metrics)
+
+# %% ../nbs/15_trainer.ipynb #941a78f8
+@patch
+def _stop_non_finite(self:Trainer, epoch, what):
+    last = latest_checkpoint(self.save_dir)
+    raise NonFiniteLossError(f"Epoch {epoch+1}: {what}; nothing of this epoch was saved. The last good checkpoint is "
+                             f"{str(last) if last else 'none (no epoch finished yet)'}. Lower the learning rate or raise "
+                             "warmup_steps.")
+
+@patch
+def _check_finite(self:Trainer, epoch, loss):
+    "Stop before saving when the epoch's loss, a weight, or the model's loss on a few training pictures is not finite."
+    if not math.isfinite(loss): self._stop_non_finite(epoch, f'the mean training loss is {loss}')
+    bad = next((n for n, p in self.model.named_parameters() if not torch.isfinite(p).all()), None)
+    if bad: self._stop_non_finite(epoch, f'the weights became NaN or infinite ({bad})')
+    images, tokens = getattr(self, '_probe', (None, None))
+    if images is None or len(images) < 2: return
+    self.model.eval()
+    with torch.no_grad(), autocast(self.device, self.config.precision):
+        img, txt, scale = FeatureModel(self.model)(images, tokens)
+        probe = feature_loss(img.float(), txt.float(), scale.float()).item()
+    if not math.isfinite(probe): self._stop_non_finite(epoch, f'the new weights give a loss of {probe} on training pictures')
 
 # %% ../nbs/15_trainer.ipynb #3df4cf66
 @patch
@@ -372,8 +438,8 @@ def save_checkpoint(self:Trainer,
                    )->Path: # the epoch checkpoint written
     "Atomically write `checkpoint_epoch_{epoch}.pth` (and `best_model.pth`), then prune to `keep_last_k`."
     ck = self.checkpoint_dict(epoch, loss, metrics)
+    if is_best: atomic_save(ck, self.save_dir/'best_model.pth')   # first: an epoch's checkpoint on disk means its best model is too
     path = atomic_save(ck, self.save_dir/checkpoint_name(epoch))
-    if is_best: atomic_save(ck, self.save_dir/'best_model.pth')
     prune_checkpoints(self.save_dir, self.config.keep_last_k, keep_epochs=[self.best_epoch] if self.best_epoch else [])
     return path
 
@@ -384,9 +450,7 @@ def load_checkpoint(self:Trainer,
                    )->int: # the epoch to start from (0-based) = epochs completed in the checkpoint
     "Restore model, optimizer, schedule, scaler, tokenizer, RNG states and progress from a checkpoint; return the epoch to start from."
     if self.model is None: raise RuntimeError("call load_data() and build_model() before load_checkpoint()")
-    ck = load_checkpoint_file(path, map_location='cpu')
-    missing = [k for k in ('epoch', 'model_state_dict', 'optimizer_state_dict', 'scheduler_state_dict', 'config') if k not in ck]
-    if missing: raise CheckpointError(f"{str(path)!r} is not a clip_nb training checkpoint: it lacks {missing}")
+    ck = check_training_checkpoint(load_checkpoint_file(path, map_location='cpu'), path)
     saved = ck['config']
     diff = {f: (saved.get(f), getattr(self.config, f)) for f in MODEL_FIELDS if saved.get(f) != getattr(self.config, f)}
     if diff:
@@ -413,15 +477,25 @@ def load_checkpoint(self:Trainer,
     self.start_epoch, self.global_step = int(ck['epoch']), int(ck.get('global_step', 0))
     self.best_score = ck.get('best_score', -math.inf); self.best_epoch = ck.get('best_epoch')
     self.history = list(ck.get('history', []))
+    self._continuing = True
+    self._sync_best_model()
     self._print(f'Resumed from {path}: {self.start_epoch} epoch(s) done, continuing at epoch {self.start_epoch + 1}/{self.config.num_epochs}')
     return self.start_epoch
+
+# %% ../nbs/15_trainer.ipynb #abf12197
+@patch
+def _sync_best_model(self:Trainer):
+    "Make best_model.pth hold the epoch this run calls best (a crash can leave it one epoch ahead)."
+    if not self.is_main or not self.best_epoch: return
+    best, src = self.save_dir/'best_model.pth', self.save_dir/checkpoint_name(self.best_epoch)
+    if best.exists() and load_checkpoint_file(best).get('epoch') == self.best_epoch: return
+    if src.exists(): atomic_save(load_checkpoint_file(src), best)   # the best epoch's checkpoint is never pruned
 
 # %% ../nbs/15_trainer.ipynb #dd23f38c
 TRAIN_FLAGS = {'dataset': 'dataset', 'data_path': 'data_path', 'epochs': 'num_epochs', 'batch_size': 'batch_size',
                'lr': 'learning_rate', 'precision': 'precision', 'accum_steps': 'accum_steps', 'max_samples': 'max_samples',
                'output_dir': 'save_dir', 'log_dir': 'log_dir', 'num_workers': 'num_workers', 'seed': 'seed',
                'device': 'device', 'keep_last_k': 'keep_last_k', 'num_threads': 'num_threads'}
-RESUME_FIXED = MODEL_FIELDS + ('tokenizer', 'bpe_path', 'dataset', 'learning_rate', 'weight_decay', 'warmup_steps', 'seed')
 
 def build_train_parser()->argparse.ArgumentParser:
     "The argument parser of `clip_nb_train`."
@@ -437,7 +511,8 @@ def build_train_parser()->argparse.ArgumentParser:
     p.add_argument('--precision', choices=('fp32', 'bf16', 'fp16'), help='fp32, bf16 autocast, or fp16 autocast + scaler (CUDA)')
     p.add_argument('--accum_steps', type=int, help='split each batch into this many chunks (exact accumulation)')
     p.add_argument('--max_samples', type=int, help='limit the number of images (debugging)')
-    p.add_argument('--resume', help="checkpoint to resume from, or 'latest' for the newest in the output dir (fresh start if none)")
+    p.add_argument('--resume', help="checkpoint file or folder to resume from, or 'latest' for the newest in the output dir (fresh start if none)")
+    p.add_argument('--overwrite', action='store_true', help='start over in an output dir that holds an earlier run, moving that run to OUTPUT_DIR.old-DATE-TIME')
     p.add_argument('--output_dir', help='where checkpoints go (default ./checkpoints); logs go to OUTPUT_DIR/runs/clip_training')
     p.add_argument('--log_dir', help='TensorBoard log directory (default runs/clip_training, or under --output_dir)')
     p.add_argument('--num_workers', type=int, help='data loader worker processes')
@@ -448,6 +523,7 @@ def build_train_parser()->argparse.ArgumentParser:
     p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE', help='set any Config field, e.g. --set depth=2 (repeatable)')
     p.add_argument('--no_tensorboard', action='store_true', help='do not write TensorBoard logs')
     p.add_argument('--no_progress', action='store_true', help='no progress bars (the epoch lines are still printed)')
+    p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
     return p
 
 # %% ../nbs/15_trainer.ipynb #014213d0
@@ -507,8 +583,15 @@ def _resolve_resume(resume, save_dir):
         p = latest_checkpoint(save_dir)
         if p is None: print(f'No checkpoint in {save_dir}: starting a new run', flush=True)
         return p
-    if not Path(resume).is_file(): raise FileNotFoundError(f"--resume {resume}: no such checkpoint")
-    return Path(resume)
+    p = Path(resume)
+    if p.is_dir():
+        found = latest_checkpoint(p)
+        if found is None: raise FileNotFoundError(f"--resume {resume}: that folder holds no checkpoint_epoch_N.pth file")
+        return found
+    if not p.is_file():
+        raise FileNotFoundError(f"--resume {resume}: no such file; give a checkpoint file, a folder of checkpoint_epoch_N.pth "
+                                "files, or 'latest'")
+    return p
 
 # %% ../nbs/15_trainer.ipynb #4766c888
 def train_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: sys.argv[1:])
@@ -517,12 +600,17 @@ def train_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None:
     t_start = time.time()
     parser = build_train_parser()
     args = parser.parse_args(argv)
-    try:
-        save_dir = args.output_dir or get_preset(args.preset).save_dir
-        resume = _resolve_resume(args.resume, save_dir)
-        saved = load_checkpoint_file(resume)['config'] if resume else None
-        config = train_config_from_args(args, saved)
-    except (ValueError, FileNotFoundError, CheckpointError) as e: parser.error(str(e))
+    if args.overwrite and args.resume: parser.error('--overwrite starts a new run; it cannot be combined with --resume')
+    try: save_dir = args.output_dir or get_preset(args.preset).save_dir
+    except ValueError as e: parser.error(str(e))
+    resume = _resolve_resume(args.resume, save_dir)          # a missing or unreadable checkpoint: one line (run_cli)
+    saved = check_training_checkpoint(load_checkpoint_file(resume), resume)['config'] if resume else None
+    try: config = train_config_from_args(args, saved)
+    except ValueError as e: parser.error(str(e))
+    if args.overwrite and int(os.environ.get('RANK', '0')) == 0:
+        moved = move_run_aside(config.save_dir)
+        if moved: print(f'The earlier run in {config.save_dir} was moved to {moved}', flush=True)
+    elif not resume: check_no_earlier_run(config.save_dir)        # before any data is loaded
     if config.num_threads: torch.set_num_threads(config.num_threads)   # for the whole process, before any computation
     trainer = Trainer(config, tensorboard=not args.no_tensorboard, progress=False if args.no_progress else None)
     try:
@@ -569,9 +657,11 @@ def eval_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: 
     p.add_argument('--device', help="'cpu', 'cuda', ... (default: cuda if available, else cpu)")
     p.add_argument('--precision', choices=('fp32', 'bf16', 'fp16'), help="autocast for evaluation (default: the checkpoint's)")
     p.add_argument('--num_workers', type=int, help='data loader worker processes')
+    p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
     args = p.parse_args(argv)
     t0 = time.time()
-    ck = load_checkpoint_file(args.checkpoint)
+    ck = check_training_checkpoint(load_checkpoint_file(args.checkpoint), args.checkpoint,
+                                   keys=('epoch', 'model_state_dict', 'config', 'tokenizer'))
     over = {k: getattr(args, k) for k in ('data_path', 'dataset', 'max_samples', 'batch_size', 'precision', 'num_workers')
             if getattr(args, k) is not None}
     from clip_nb.config import default_device
@@ -594,13 +684,30 @@ def eval_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: 
     return metrics
 
 # %% ../nbs/15_trainer.ipynb #1c1b7c15
+USER_ERRORS = (ValueError, OSError, CheckpointError, NonFiniteLossError)   # what a user can act on; anything else is a bug
+
+def run_cli(prog:str, # the command's name, the start of the message
+            fn:Callable, # the command: fn(argv)
+            argv:Optional[Sequence[str]]=None, # command-line arguments (None: sys.argv[1:])
+           ):
+    "Run a console command: a user error becomes one line on stderr and exit status 1 (a traceback with --debug or CLIP_NB_DEBUG=1)."
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = '--debug' in argv or os.environ.get('CLIP_NB_DEBUG', '') not in ('', '0')
+    try: return fn(argv)
+    except USER_ERRORS as e:
+        if debug: raise
+        what = 'the loss is no longer finite' if isinstance(e, NonFiniteLossError) else 'error'
+        raise SystemExit(f"{prog}: {what}: {' '.join(str(e).split())}") from None
+    except KeyboardInterrupt:
+        if debug: raise
+        raise SystemExit(f'{prog}: interrupted') from None
+
 def main(argv:Optional[Sequence[str]]=None, # command-line arguments (None: sys.argv[1:])
         )->None:
-    "The `clip_nb_train` console script (see `train_cli`); a non-finite loss exits with status 1 and the reason."
-    try: train_cli(argv)
-    except NonFiniteLossError as e: raise SystemExit(f'clip_nb_train: NonFiniteLossError: {e}') from None
+    "The `clip_nb_train` console script (see `train_cli`): user errors and a non-finite loss end it with one line and status 1."
+    run_cli('clip_nb_train', train_cli, argv)
 
 def eval_main(argv:Optional[Sequence[str]]=None, # command-line arguments (None: sys.argv[1:])
              )->None:
-    "The `clip_nb_eval` console script (see `eval_cli`)."
-    eval_cli(argv)
+    "The `clip_nb_eval` console script (see `eval_cli`): user errors end it with one line and status 1."
+    run_cli('clip_nb_eval', eval_cli, argv)

@@ -19,7 +19,7 @@ from .config import Config, get_preset, PRESETS
 # %% auto #0
 __all__ = ['DEFAULT_SEARCH_SPACE', 'PRUNERS', 'DEFAULT_CATCH', 'normalize_space', 'suggest_params', 'parse_param', 'recall_score',
            'train_trial', 'importances_available', 'study_figures', 'study_summary', 'save_results', 'make_pruner',
-           'run_study', 'tune_parser', 'tune_setup', 'main']
+           'run_study', 'tune_parser', 'tune_setup', 'tune_cli', 'main']
 
 # %% ../nbs/16_tuning.ipynb #e4c04e5c
 DEFAULT_SEARCH_SPACE = {
@@ -366,6 +366,7 @@ def tune_parser()->argparse.ArgumentParser:
     "The argument parser of `clip_nb_tune`."
     p = argparse.ArgumentParser(prog='clip_nb_tune', description='Optuna search over CLIP hyperparameters, scored on validation recall@1.')
     p.add_argument('--n_trials', type=int, default=20, help='trials to add in this run (default 20)')
+    p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
     p.add_argument('--timeout', type=float, default=None, help='stop starting new trials after this many seconds')
     p.add_argument('--preset', default='tiny', help=f"base configuration, one of {sorted(PRESETS)} (default tiny)")
     p.add_argument('--epochs', type=int, default=3, help='training epochs per trial (default 3)')
@@ -405,9 +406,9 @@ def tune_setup(args:argparse.Namespace, # parsed clip_nb_tune arguments
     return config, normalize_space(space)
 
 # %% ../nbs/16_tuning.ipynb #1bc0dab0
-def main(argv:Optional[list]=None, # command-line arguments (None: sys.argv[1:])
-        ):
-    "Entry point of `clip_nb_tune`: run or continue a study and print where the results are."
+def tune_cli(argv:Optional[list]=None, # command-line arguments (None: sys.argv[1:])
+            ):
+    "What `clip_nb_tune` does: run or continue a study and print where the results are."
     args = tune_parser().parse_args(argv)
     try: config, space = tune_setup(args)
     except ValueError as e: raise SystemExit(f'clip_nb_tune: {e}') from None
@@ -422,3 +423,9 @@ def main(argv:Optional[list]=None, # command-line arguments (None: sys.argv[1:])
     finally: optuna.logging.set_verbosity(verbosity)
     print(f"\n{len(study.trials)} trials in the study ({time.time() - t0:.0f} s this run). Results in {args.out_dir}/:")
     print(Path(args.out_dir, 'best_hyperparameters.txt').read_text())
+
+def main(argv:Optional[list]=None, # command-line arguments (None: sys.argv[1:])
+        ):
+    "Entry point of `clip_nb_tune` (see `tune_cli`): an error the user can fix ends it with one line and status 1."
+    from clip_nb.training import run_cli
+    run_cli('clip_nb_tune', tune_cli, argv)
