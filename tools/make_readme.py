@@ -18,17 +18,24 @@ FIG_DIR = 'index_files/figure-commonmark'
 DISCARD = ('[<matplotlib', '<matplotlib', '<seaborn.', '<ggplot:')
 
 
-def processed_index():
-    "index.ipynb after nbdev's docs processing (what Quarto receives), without installing anything."
+def process_notebooks():
+    "nbdev's docs processing into _proc/, in this process: unlike nbdev_proc_nbs it installs nothing."
     import contextlib, io, os, warnings
     from nbdev.serve import proc_nbs
     cwd = os.getcwd(); os.chdir(ROOT)
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter('ignore')
-            cache = proc_nbs(str(ROOT / 'nbs'), n_workers=0)
+            cache = Path(proc_nbs(str(ROOT / 'nbs'), n_workers=0))
     finally: os.chdir(cwd)
-    return json.loads((Path(cache) / 'index.ipynb').read_text())
+    for old in cache.glob('*.ipynb'):                      # a renamed or deleted notebook leaves no page behind
+        if not (ROOT / 'nbs' / old.name).exists(): old.unlink()
+    return cache
+
+
+def processed_index():
+    "index.ipynb after nbdev's docs processing (what Quarto receives)."
+    return json.loads((process_notebooks() / 'index.ipynb').read_text())
 
 
 def _opts(src):

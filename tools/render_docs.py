@@ -21,13 +21,15 @@ build needs from nbdev and stands in for Quarto's HTML rendering:
 Usage: python tools/render_docs.py [--out _docs] [--no-proc] [--selftest]
 (--selftest shows every check failing on deliberately broken pages, then passing on a clean one)
 """
-import argparse, html, importlib, json, re, shutil, sys
+import argparse, html, importlib, json, re, shutil, sys, warnings
 from pathlib import Path
 
 import nbformat, yaml
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'tools'))
+from make_readme import process_notebooks   # nbdev's processing, without its installs
 OPT_RE = re.compile(r'^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')
 QUARTO_ATTR_RE = re.compile(r'\{(?:target|style|\.|#)[^{}\n]*\}')
 
@@ -131,21 +133,6 @@ NOISE = [(r'/tmp/|/work/|/root/|/home/\w', 'a machine path'), (r'ipykernel_', 'a
          (r'USDT|gpuGetDeviceCount|profiler_start', 'profiler noise'), (r'\[[IWE] 20\d\d-\d\d-\d\d', 'a log line')]
 
 
-def process_notebooks():
-    "nbdev's docs processing into _proc/, in this process: unlike nbdev_proc_nbs it installs nothing."
-    import contextlib, io, os, warnings
-    from nbdev.serve import proc_nbs
-    cwd = os.getcwd(); os.chdir(ROOT)
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter('ignore')
-            cache = Path(proc_nbs(str(ROOT / 'nbs'), n_workers=0))
-    finally: os.chdir(cwd)
-    for old in cache.glob('*.ipynb'):                      # a renamed or deleted notebook leaves no page behind
-        if not (ROOT / 'nbs' / old.name).exists(): old.unlink()
-    return cache
-
-
 def page_name(nb_file, nb):
     "The page nbdev writes for a notebook: `output-file` in its front matter (02_attention -> attention.html)."
     for c in nb.cells:
@@ -227,7 +214,8 @@ def main():
     exporter = HTMLExporter(template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True)
     pages, problems, names = [], [], {}
     for name in order:
-        nb = nbformat.read(proc / name, as_version=4)
+        with warnings.catch_warnings():   # nbdev gives the show_doc cells it adds their source cell's id
+            warnings.simplefilter('ignore'); nb = nbformat.read(proc / name, as_version=4)
         fname = page_name(name, nb)
         nb, title, _ = apply_options(nb)
         pages.append((name, title or name, nb, fname)); names[name] = fname
@@ -294,7 +282,6 @@ def selftest():
         found = link_problems({'p.html': clean + f'<a href="{href}">x</a>', 'other.html': other})
         ok &= bool(found) and what in found[0]
         print(f'{"caught" if found else "MISSED"}: {what} -> {found[0] if found else ""}')
-    sys.path.insert(0, str(ROOT / 'tools'))
     import make_readme
     text, figs = make_readme.render()
     found = make_readme.problems(text.replace('## Quick start', '## Quickstart'), figs)
