@@ -57,7 +57,7 @@ def clean_caption(s:str, # a caption as read from a file
 
 # %% ../nbs/09_captions.ipynb #05c120b6
 IMAGE_COLUMNS = ('image', 'image_path', 'filepath', 'file_path', 'filename', 'file_name', 'path', 'image_name', 'img')
-CAPTION_COLUMNS = ('caption', 'text', 'comment', 'sentence', 'captions')
+CAPTION_COLUMNS = ('caption', 'title', 'text', 'comment', 'sentence', 'captions')   # 'title': OpenCLIP's default
 KEY_COLUMNS = ('attributes', 'key', 'attribute_key')
 SPLIT_NAMES = {'train': 'train', 'restval': 'train', 'val': 'val', 'valid': 'val', 'validation': 'val', 'dev': 'val',
                'test': 'test', 'heldout': 'heldout'}
@@ -99,8 +99,24 @@ def _pick_column(cols, wanted, what, path):
     if what == 'optional': return None
     raise ValueError(f"{path}: no {what} column; found columns {list(cols)}, expected one of {list(wanted)}")
 
+def _named_column(cols, name, flag, path):
+    low = {c.strip().lower(): c for c in cols if c is not None}
+    if name.strip().lower() in low: return low[name.strip().lower()]
+    raise ValueError(f"{path}: no column {name!r}; found columns {list(cols)}: name the right one with {flag}")
+
+def _separator(path, sep):
+    "The CSV field separator: as given, tab for .tsv, else tab or comma, whichever the header line has more of."
+    if sep: return sep
+    if path.suffix.lower() == '.tsv': return '\t'
+    with open(path, encoding='utf-8-sig') as f: header = f.readline()
+    return '\t' if header.count('\t') > header.count(',') else ','
+
 def read_captions_file(path:str|Path, # a .csv, .tsv or .jsonl file (or .json holding a list of objects)
                        report:DataReport|None=None, # counts skipped captions/images
+                       img_key:str|None=None, # the image-path column (None: the first of IMAGE_COLUMNS present)
+                       caption_key:str|None=None, # the caption column (None: the first of CAPTION_COLUMNS present)
+                       sep:str|None=None, # CSV field separator (None: tab for .tsv, else sniffed from the header)
+                       split:str|None=None, # split of rows that name none (e.g. 'val' for a validation file)
                       )->list: # Records, one per image, in order of first appearance
     "Read the generic captions format: an image-path column and a caption column, several rows per image allowed."
     path = Path(path)
@@ -110,13 +126,13 @@ def read_captions_file(path:str|Path, # a .csv, .tsv or .jsonl file (or .json ho
         items = json.loads(text) if path.suffix.lower() == '.json' else [json.loads(l) for l in text.splitlines() if l.strip()]
         cols = list(dict.fromkeys(k for it in items for k in it))
     else:
-        with open(path, newline='', encoding='utf-8-sig') as f:
-            items = list(csv.DictReader(f, delimiter='\t' if path.suffix.lower() == '.tsv' else ','))
+        with open(path, newline='', encoding='utf-8-sig') as f: items = list(csv.DictReader(f, delimiter=_separator(path, sep)))
         cols = list(items[0].keys()) if items else []
-    ic, cc = _pick_column(cols, IMAGE_COLUMNS, 'image path', path), _pick_column(cols, CAPTION_COLUMNS, 'caption', path)
+    ic = _named_column(cols, img_key, '--csv_img_key', path) if img_key else _pick_column(cols, IMAGE_COLUMNS, 'image path', path)
+    cc = _named_column(cols, caption_key, '--csv_caption_key', path) if caption_key else _pick_column(cols, CAPTION_COLUMNS, 'caption', path)
     sc, kc = _pick_column(cols, ('split',), 'optional', path), _pick_column(cols, KEY_COLUMNS, 'optional', path)
-    rows = ((it.get(ic) or '', it.get(cc) or '', _norm_split(it.get(sc), path) if sc else None, it.get(kc) if kc else None)
-            for it in items)
+    rows = ((it.get(ic) or '', it.get(cc) or '', (_norm_split(it.get(sc), path) if sc else None) or split,
+             it.get(kc) if kc else None) for it in items)
     return records_from_rows(rows, path.parent, report)
 
 # %% ../nbs/09_captions.ipynb #4516e59e
@@ -357,10 +373,15 @@ def load_records(config, # a Config (dataset, data_path, split_file, seed)
         image_dir, cap = load_kaggle_flickr30k(path)
         recs, root = read_flickr30k(image_dir, cap, None, report, verbose), cap.parent
     elif ds in ('csv', 'coco'):
+        if config.val_data and ds != 'csv': raise ValueError(f"val_data (--val_data) is for dataset='csv', not {ds!r}")
         if not path:
             what = 'a .csv or .jsonl file with image and caption columns' if ds == 'csv' else 'a COCO folder (annotations/captions_*.json)'
             raise ValueError(f"dataset={ds!r} needs Config.data_path (--data_path): {what}")
-        recs = read_captions_file(path, report) if ds == 'csv' else read_coco_captions(path, report=report)
+        if ds == 'csv':
+            keys = dict(img_key=config.csv_img_key, caption_key=config.csv_caption_key, sep=config.csv_separator)
+            recs = read_captions_file(path, report, **keys, split='train' if config.val_data else None)
+            if config.val_data: recs += read_captions_file(config.val_data, report, **keys, split='val')
+        else: recs = read_coco_captions(path, report=report)
         root = Path(path).parent if Path(path).is_file() else Path(path)
     else: raise ValueError(f"unknown dataset {ds!r}: use 'shapes', 'flickr30k', 'csv' or 'coco'")
     if config.split_file: recs = apply_split_file(recs, config.split_file, report)

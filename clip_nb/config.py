@@ -10,7 +10,8 @@ from typing import Optional
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'PRECISIONS', 'DATASETS', 'TOKENIZERS', 'PRESETS', 'default_device', 'Config', 'get_preset']
+__all__ = ['ACTIVATIONS', 'PRECISIONS', 'DATASETS', 'TOKENIZERS', 'CLIP_VOCAB_SIZE', 'PRESETS', 'default_device', 'Config',
+           'get_preset']
 
 # %% ../nbs/00_config.ipynb #8e93d723
 def default_device()->str:
@@ -63,6 +64,10 @@ class Config:
     # --- data ---
     dataset: str = 'shapes'    # 'shapes' (generated, no download), 'flickr30k', 'csv' or 'coco'
     data_path: Optional[str] = None  # dataset location (a local Flickr30k copy, a CSV/JSONL file, a COCO folder)
+    val_data: Optional[str] = None   # csv: a separate validation captions file (data_path is then the training file)
+    csv_img_key: Optional[str] = None     # csv: the image-path column (None: found by its name)
+    csv_caption_key: Optional[str] = None # csv: the caption column (None: found by its name, OpenCLIP's 'title' too)
+    csv_separator: Optional[str] = None   # csv: the field separator (None: tab or comma, read from the header line)
     split_file: Optional[str] = None # Karpathy split file (dataset_flickr30k.json) for Flickr30k
     max_samples: Optional[int] = None # limit the number of images (the guide's debug mode)
     cache_images: bool = True  # decode and resize every image once into a uint8 cache
@@ -122,6 +127,7 @@ ACTIVATIONS = ('gelu', 'quick_gelu')
 PRECISIONS = ('fp32', 'bf16', 'fp16')
 DATASETS = ('shapes', 'flickr30k', 'csv', 'coco')
 TOKENIZERS = ('train', 'clip')
+CLIP_VOCAB_SIZE = 49408   # the byte-level BPE vocabulary of CLIP's merges file
 
 def _check_choices(c:Config):
     "Named options among their allowed values, and a device torch knows."
@@ -130,6 +136,11 @@ def _check_choices(c:Config):
             raise ValueError(f"Config.{name} must be one of {allowed}, got {getattr(c, name)!r}")
     if not isinstance(c.device, str) or not c.device.split(':')[0] in ('cpu', 'cuda', 'mps'):
         raise ValueError(f"Config.device must be 'cpu', 'cuda', 'cuda:N' or 'mps', got {c.device!r}")
+    if c.tokenizer == 'clip' and c.vocab_size < CLIP_VOCAB_SIZE:
+        raise ValueError(f"Config.tokenizer='clip' gives token ids up to {CLIP_VOCAB_SIZE - 1}, so vocab_size={c.vocab_size} is "
+                         f"too small: set vocab_size={CLIP_VOCAB_SIZE}")
+    if c.csv_separator is not None and len(c.csv_separator) != 1:
+        raise ValueError(f"Config.csv_separator must be one character (e.g. ',' or a tab), got {c.csv_separator!r}")
 
 # %% ../nbs/00_config.ipynb #41bb38ea
 @patch

@@ -16,7 +16,7 @@ import torch.distributed as dist
 from torch import Tensor
 from fastcore.basics import patch
 
-from .config import Config, get_preset, PRESETS
+from .config import Config, get_preset, PRESETS, CLIP_VOCAB_SIZE
 from .model import CLIP, contrastive_loss, param_groups
 
 # %% auto #0
@@ -191,6 +191,9 @@ def load_data(self:Trainer,
             if 'the captions only support' in str(w.message): note = f' (all the captions support; vocab_size={self.config.vocab_size})'
             else: warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     self._build_train_loader()
+    if not ('val' in self.datasets and _n_images(self.datasets['val'])):
+        self._print('No validation images: the best model cannot be chosen, so no best_model.pth is written and the '
+                    'final report uses the last epoch (give validation data with a split column or --val_data)')
     self.timings['data'] = time.time() - t0
     self._print(f'Tokenizer: {len(self.tokenizer)} ids{note}; {len(self.train_dl)} steps per epoch '
                 f'of {self.config.batch_size} images' + (f' in {self.config.accum_steps} chunks' if self.config.accum_steps > 1 else '')
@@ -495,7 +498,8 @@ def _sync_best_model(self:Trainer):
 TRAIN_FLAGS = {'dataset': 'dataset', 'data_path': 'data_path', 'epochs': 'num_epochs', 'batch_size': 'batch_size',
                'lr': 'learning_rate', 'precision': 'precision', 'accum_steps': 'accum_steps', 'max_samples': 'max_samples',
                'output_dir': 'save_dir', 'log_dir': 'log_dir', 'num_workers': 'num_workers', 'seed': 'seed',
-               'device': 'device', 'keep_last_k': 'keep_last_k', 'num_threads': 'num_threads'}
+               'device': 'device', 'keep_last_k': 'keep_last_k', 'num_threads': 'num_threads', 'val_data': 'val_data',
+               'csv_img_key': 'csv_img_key', 'csv_caption_key': 'csv_caption_key', 'csv_separator': 'csv_separator'}
 
 def build_train_parser()->argparse.ArgumentParser:
     "The argument parser of `clip_nb_train`."
@@ -504,7 +508,11 @@ def build_train_parser()->argparse.ArgumentParser:
         'minutes, ending with a test-set report. Runs data-parallel under torchrun unchanged.')
     p.add_argument('--preset', default='tiny', help=f"configuration preset: {', '.join(PRESETS)} (default: tiny)")
     p.add_argument('--dataset', choices=('shapes', 'flickr30k', 'csv', 'coco'), help='training data (default: the preset\'s, shapes)')
-    p.add_argument('--data_path', help='dataset location (Flickr30k folder, CSV/JSONL file, COCO folder; shapes: where to generate)')
+    p.add_argument('--data_path', '--train_data', dest='data_path', help='dataset location (Flickr30k folder, CSV/JSONL file, COCO folder; shapes: where to generate)')
+    p.add_argument('--val_data', help='csv: a separate validation captions file (then --data_path/--train_data is the training file)')
+    p.add_argument('--csv_img_key', help="csv: the image-path column (default: found by name, e.g. 'image' or 'filepath')")
+    p.add_argument('--csv_caption_key', help="csv: the caption column (default: found by name, e.g. 'caption' or 'title')")
+    p.add_argument('--csv_separator', help="csv: field separator, e.g. ',' or 'tab' (default: read from the header line)")
     p.add_argument('--epochs', type=int, help='number of epochs')
     p.add_argument('--batch_size', type=int, help='global batch size (images per optimizer step)')
     p.add_argument('--lr', type=float, help='peak learning rate')
@@ -553,6 +561,8 @@ def train_config_from_args(args:argparse.Namespace, # parsed clip_nb_train argum
         if '=' not in item: raise ValueError(f"--set expects FIELD=VALUE, got {item!r}")
         k, v = item.split('=', 1)
         over[k.strip()] = _parse_field(k.strip(), v.strip())
+    if over.get('csv_separator') in ('tab', '\\t'): over['csv_separator'] = '\t'
+    if over.get('tokenizer') == 'clip' and 'vocab_size' not in over: over['vocab_size'] = CLIP_VOCAB_SIZE   # CLIP's ids need it
     if getattr(args, 'output_dir', None) and not getattr(args, 'log_dir', None) and 'log_dir' not in over:
         over['log_dir'] = str(Path(args.output_dir)/'runs'/'clip_training')
     if saved is None: return get_preset(args.preset, **over)
