@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_clip.ipynb #eb738bce
 from __future__ import annotations
-import math, zipfile, warnings
+import json, math, zipfile, warnings
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
@@ -15,7 +15,7 @@ from .text import TextTransformer
 # %% auto #0
 __all__ = ['MAX_LOGIT_SCALE', 'OPENCLIP_RENAMES', 'clip_loss', 'CLIP', 'contrastive_loss', 'ClipLoss', 'param_groups',
            'convert_openclip_state_dict', 'to_openclip_state_dict', 'config_from_openclip_state_dict',
-           'from_openclip_state_dict', 'load_openclip_checkpoint']
+           'from_openclip_state_dict', 'openclip_config_fields', 'load_openclip_checkpoint']
 
 # %% ../nbs/07_clip.ipynb #7613f406
 def clip_loss(logits_per_image:Tensor, # (n, n) scaled similarities, image i vs caption j; pair i is (i, i)
@@ -209,6 +209,34 @@ def from_openclip_state_dict(sd:dict, # an OpenCLIP or OpenAI ViT CLIP state dic
                          f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}")
     model.load_state_dict(converted, strict=True, assign=True)
     return model
+
+# %% ../nbs/07_clip.ipynb #5307a90d
+_OPENCLIP_VISION_KEYS = {'image_size', 'layers', 'width', 'patch_size', 'head_width', 'mlp_ratio'}
+_OPENCLIP_TEXT_KEYS = {'context_length', 'vocab_size', 'width', 'heads', 'layers', 'mlp_ratio'}
+
+def openclip_config_fields(model:str|Path|dict, # an OpenCLIP model name ('ViT-B-16'), a model config .json file, or its dict
+                          )->dict: # Config fields of the same shape (model fields, and tokenizer='clip' for CLIP's vocabulary)
+    "The `Config` fields of an OpenCLIP model config; a clear error for what clip_nb does not build."
+    if isinstance(model, dict): cfg, name = model, 'the model config'
+    elif str(model).endswith('.json') or Path(model).is_file():
+        if not Path(model).is_file(): raise FileNotFoundError(f"model config {model} does not exist")
+        cfg, name = json.loads(Path(model).read_text()), str(model)
+    else:
+        import open_clip
+        cfg, name = open_clip.get_model_config(str(model)), str(model)
+        if cfg is None: raise ValueError(f"no OpenCLIP model named {model!r}: use a name from open_clip.list_models() or a .json file")
+    v, t = cfg.get('vision_cfg', {}), cfg.get('text_cfg', {})
+    extra = sorted(set(v) - _OPENCLIP_VISION_KEYS) + sorted(set(t) - _OPENCLIP_TEXT_KEYS)
+    if isinstance(v.get('layers'), (list, tuple)): extra.insert(0, 'a ResNet image tower')
+    if extra: raise ValueError(f"{name}: clip_nb builds ViT CLIP with OpenAI's text tower; it has no {', '.join(extra)}")
+    if v.get('mlp_ratio', 4.0) != t.get('mlp_ratio', 4.0): raise ValueError(f"{name}: the two towers' mlp_ratio differ; clip_nb has one")
+    width, vocab = v.get('width', 768), t.get('vocab_size', 49408)
+    fields = dict(img_size=v.get('image_size', 224), patch_size=v.get('patch_size', 16), embed_dim=width,
+                  depth=v.get('layers', 12), num_heads=width // v.get('head_width', 64), mlp_ratio=float(v.get('mlp_ratio', 4.0)),
+                  text_embed_dim=t.get('width', 512), text_depth=t.get('layers', 12), text_heads=t.get('heads', 8),
+                  context_length=t.get('context_length', 77), vocab_size=vocab, output_dim=cfg['embed_dim'],
+                  activation='quick_gelu' if cfg.get('quick_gelu') else 'gelu')
+    return {**fields, **({'tokenizer': 'clip'} if vocab == 49408 else {})}
 
 # %% ../nbs/07_clip.ipynb #6aec3295
 def _is_torchscript(path):

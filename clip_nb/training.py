@@ -507,6 +507,7 @@ def build_train_parser()->argparse.ArgumentParser:
         'Train CLIP from scratch. With no arguments: the tiny preset on the generated shapes data, on the CPU, in a few '
         'minutes, ending with a test-set report. Runs data-parallel under torchrun unchanged.')
     p.add_argument('--preset', default='tiny', help=f"configuration preset: {', '.join(PRESETS)} (default: tiny)")
+    p.add_argument('--model_config', help="the model's shape from an OpenCLIP model name (e.g. ViT-B-16) or model config .json")
     p.add_argument('--dataset', choices=('shapes', 'flickr30k', 'csv', 'coco'), help='training data (default: the preset\'s, shapes)')
     p.add_argument('--data_path', '--train_data', dest='data_path', help='dataset location (Flickr30k folder, CSV/JSONL file, COCO folder; shapes: where to generate)')
     p.add_argument('--val_data', help='csv: a separate validation captions file (then --data_path/--train_data is the training file)')
@@ -565,6 +566,9 @@ def train_config_from_args(args:argparse.Namespace, # parsed clip_nb_train argum
     if over.get('tokenizer') == 'clip' and 'vocab_size' not in over: over['vocab_size'] = CLIP_VOCAB_SIZE   # CLIP's ids need it
     if getattr(args, 'output_dir', None) and not getattr(args, 'log_dir', None) and 'log_dir' not in over:
         over['log_dir'] = str(Path(args.output_dir)/'runs'/'clip_training')
+    if getattr(args, 'model_config', None) and saved is None:   # the shape of an OpenCLIP model; flags still win
+        from clip_nb.model import openclip_config_fields
+        over = {**openclip_config_fields(args.model_config), **over}
     if saved is None: return get_preset(args.preset, **over)
     ignored = {k: v for k, v in over.items() if k in RESUME_FIXED and v != saved.get(k)}
     if ignored: print(f'Resuming: ignoring {ignored} (the checkpoint\'s values are kept for these)', flush=True)
