@@ -621,8 +621,8 @@ def train_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None:
     saved = check_training_checkpoint(load_checkpoint_file(resume), resume)['config'] if resume else None
     try: config = train_config_from_args(args, saved)
     except ValueError as e: parser.error(str(e))
-    if args.overwrite and int(os.environ.get('RANK', '0')) == 0:
-        moved = move_run_aside(config.save_dir)
+    if args.overwrite:
+        moved = move_run_aside(config.save_dir) if int(os.environ.get('RANK', '0')) == 0 else None   # rank 0 only
         if moved: print(f'The earlier run in {config.save_dir} was moved to {moved}', flush=True)
     elif not resume: check_no_earlier_run(config.save_dir)        # before any data is loaded
     if config.num_threads: torch.set_num_threads(config.num_threads)   # for the whole process, before any computation
