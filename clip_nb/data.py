@@ -496,7 +496,7 @@ def train_loader(ds:CaptionDataset, # the training split
     if report is None: rep.warn(f'{ds.name} captions')
     cs = CaptionSampler(ds.caption_offsets, config.seed, sampler)
     return DataLoader(TrainPairs(ds, tokens), batch_size=batch_size or config.batch_size, sampler=cs,
-                      drop_last=drop_last, generator=torch.Generator().manual_seed(config.seed),  # its own: see below
+                      drop_last=drop_last, generator=torch.Generator().manual_seed(config.seed),  # its own: see above
                       **_loader_kwargs(config, num_workers))
 
 def eval_image_loader(ds:CaptionDataset, # a split
