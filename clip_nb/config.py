@@ -62,7 +62,7 @@ class Config:
     eval_every: int = 1        # evaluate on the validation split every this many epochs
     compile: bool = False      # wrap the model in torch.compile
     # --- data ---
-    dataset: str = 'shapes'    # 'shapes' (generated, no download), 'flickr30k', 'csv' or 'coco'
+    dataset: str = 'shapes'    # 'shapes' (generated, no download), 'flickr30k', 'csv', 'coco' or 'shards' (webdataset tars)
     data_path: Optional[str] = None  # dataset location (a local Flickr30k copy, a CSV/JSONL file, a COCO folder)
     val_data: Optional[str] = None   # csv: a separate validation captions file (data_path is then the training file)
     csv_img_key: Optional[str] = None     # csv: the image-path column (None: found by its name)
@@ -74,6 +74,13 @@ class Config:
     cache_dir: Optional[str] = None  # where the image cache lives (None: next to the data)
     tokenizer: str = 'train'   # 'train' learns BPE merges from the training captions; 'clip' loads CLIP's merges
     bpe_path: Optional[str] = None   # CLIP's bpe_simple_vocab_16e6.txt.gz (None: the copy inside open_clip)
+    shuffle_buffer: int = 1000 # shards: samples held in the streaming shuffle buffer of each loader worker
+    # --- starting point ---
+    init: Optional[str] = None # start from these weights: an OpenCLIP or OpenAI file, or a clip_nb checkpoint
+    lock_image: bool = False   # freeze the image tower (locked-image tuning, LiT)
+    lock_image_unlocked_groups: int = 0 # with lock_image: leave this many of the last image groups trainable
+    lock_text: bool = False    # freeze the text tower
+    lock_text_unlocked_layers: int = 0 # with lock_text: leave this many of the last text layers trainable
 
     def __post_init__(self): self.validate()
 
@@ -95,7 +102,8 @@ def _check_ranges(c:Config):
         v = getattr(c, name)
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
             raise ValueError(f"Config.{name} must be a number >= 0, got {v!r}: use 0 to disable it")
-    for name in ['warmup_steps', 'keep_last_k', 'num_workers', 'num_threads']:
+    for name in ['warmup_steps', 'keep_last_k', 'num_workers', 'num_threads', 'shuffle_buffer',
+                 'lock_image_unlocked_groups', 'lock_text_unlocked_layers']:
         v = getattr(c, name)
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
             raise ValueError(f"Config.{name} must be an integer >= 0, got {v!r}")
@@ -125,7 +133,7 @@ def _check_sizes(c:Config):
 # %% ../nbs/00_config.ipynb #9a52db24
 ACTIVATIONS = ('gelu', 'quick_gelu')
 PRECISIONS = ('fp32', 'bf16', 'fp16')
-DATASETS = ('shapes', 'flickr30k', 'csv', 'coco')
+DATASETS = ('shapes', 'flickr30k', 'csv', 'coco', 'shards')
 TOKENIZERS = ('train', 'clip')
 CLIP_VOCAB_SIZE = 49408   # the byte-level BPE vocabulary of CLIP's merges file
 
