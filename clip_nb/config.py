@@ -10,8 +10,8 @@ from typing import Optional
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'PRECISIONS', 'DATASETS', 'TOKENIZERS', 'CLIP_VOCAB_SIZE', 'PRESETS', 'default_device', 'Config',
-           'get_preset']
+__all__ = ['ACTIVATIONS', 'PRECISIONS', 'DATASETS', 'TOKENIZERS', 'CLIP_VOCAB_SIZE', 'MODEL_FIELDS', 'PRESETS', 'default_device',
+           'Config', 'get_preset']
 
 # %% ../nbs/00_config.ipynb #8e93d723
 def default_device()->str:
@@ -150,11 +150,28 @@ def _check_choices(c:Config):
     if c.csv_separator is not None and len(c.csv_separator) != 1:
         raise ValueError(f"Config.csv_separator must be one character (e.g. ',' or a tab), got {c.csv_separator!r}")
 
+# %% ../nbs/00_config.ipynb #cd04c567
+MODEL_FIELDS = ('img_size', 'patch_size', 'embed_dim', 'depth', 'num_heads', 'text_embed_dim', 'text_depth', 'text_heads',
+                'context_length', 'vocab_size', 'output_dim', 'mlp_ratio', 'activation')   # the model's shape
+
+def _check_locks(c:Config):
+    "Tower locks that can be carried out: groups left trainable exist, and something besides the temperature trains."
+    for tower, flag, n, field, size in (('image', c.lock_image, c.lock_image_unlocked_groups, 'lock_image_unlocked_groups', c.depth + 2),
+                                        ('text', c.lock_text, c.lock_text_unlocked_layers, 'lock_text_unlocked_layers', c.text_depth + 2)):
+        if n and not flag:
+            raise ValueError(f"Config.{field}={n} only applies to a locked tower: set lock_{tower}=True, or leave {field} at 0")
+        if n >= size:
+            raise ValueError(f"Config.{field}={n}, but the {tower} tower has only {size} groups (embeddings, "
+                             f"{size - 2} blocks, projection): use 0 to {size - 1}, or train the whole tower without lock_{tower}")
+    if c.lock_image and c.lock_text and not (c.lock_image_unlocked_groups or c.lock_text_unlocked_layers):
+        raise ValueError("Config.lock_image and lock_text lock both towers, leaving only the temperature to train: "
+                         "lock one tower, or leave some groups trainable (lock_image_unlocked_groups, lock_text_unlocked_layers)")
+
 # %% ../nbs/00_config.ipynb #41bb38ea
 @patch
 def validate(self:Config)->Config: # the same config, when every check passes
     "Raise a `ValueError` naming the field and the fix for any inconsistent value."
-    _check_ranges(self); _check_sizes(self); _check_choices(self)
+    _check_ranges(self); _check_sizes(self); _check_choices(self); _check_locks(self)
     return self
 
 # %% ../nbs/00_config.ipynb #e866dde2

@@ -16,20 +16,21 @@ import torch.distributed as dist
 from torch import Tensor
 from fastcore.basics import patch
 
-from .config import Config, get_preset, PRESETS, CLIP_VOCAB_SIZE
+from .config import Config, get_preset, PRESETS, CLIP_VOCAB_SIZE, DATASETS, MODEL_FIELDS
 from .model import CLIP, contrastive_loss, param_groups
+from .pretrained import read_init, lock_towers, set_train_mode
 
 # %% auto #0
-__all__ = ['MODEL_FIELDS', 'TRAIN_FLAGS', 'RESUME_FIXED', 'USER_ERRORS', 'recall_summary', 'embedding_loss', 'evaluate_model',
-           'format_config', 'Trainer', 'RunExistsError', 'earlier_run', 'check_no_earlier_run', 'move_run_aside',
-           'build_train_parser', 'train_config_from_args', 'format_report', 'train_cli', 'eval_cli', 'run_cli', 'main',
-           'eval_main', 'ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine',
+__all__ = ['TRAIN_FLAGS', 'RESUME_FIXED', 'USER_ERRORS', 'recall_summary', 'embedding_loss', 'evaluate_model', 'format_config',
+           'Trainer', 'RunExistsError', 'earlier_run', 'check_no_earlier_run', 'move_run_aside', 'build_train_parser',
+           'train_config_from_args', 'format_report', 'train_cli', 'eval_cli', 'export_cli', 'run_cli', 'main',
+           'eval_main', 'export_main', 'ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine',
            'build_scheduler', 'check_precision', 'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel',
            'feature_loss', 'contrastive_backward', 'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV',
            'CheckpointError', 'atomic_save', 'load_checkpoint_file', 'rng_state', 'set_rng_state', 'checkpoint_name',
            'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries', 'TRAINING_KEYS',
            'check_training_checkpoint', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed',
-           'barrier', 'main_process_first']
+           'barrier', 'main_process_first', 'MODEL_FIELDS']
 
 # %% ../nbs/17_trainer.ipynb #b7cb0e2e
 from .loop import *
@@ -44,8 +45,7 @@ _all_ = ['ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'Warmup
          'main_process_first']
 
 # %% ../nbs/17_trainer.ipynb #f18cc905
-MODEL_FIELDS = ('img_size', 'patch_size', 'embed_dim', 'depth', 'num_heads', 'text_embed_dim', 'text_depth', 'text_heads',
-                'context_length', 'vocab_size', 'output_dim', 'mlp_ratio', 'activation')
+_all_ = ['MODEL_FIELDS']   # the model's shape fields, defined in clip_nb.config
 
 def recall_summary(metrics:dict, # retrieval metrics from clip_nb.metrics.retrieval_metrics
                   )->float: # mean of R@1/5/10 in both directions ('_attr' variants when present); nan if none
@@ -141,8 +141,10 @@ class Trainer:
                  verbose:bool=True, # print the configuration, progress bars, epoch lines (rank 0 only)
                  tensorboard:bool=True, # write TensorBoard scalars to config.log_dir (rank 0 only)
                  progress:Optional[bool]=None, # a tqdm bar per epoch (None: when stderr is a terminal or in Jupyter)
+                 load_init:bool=True, # read the weights of config.init (False: a checkpoint being resumed supplies them)
                 ):
-        self.config = config
+        self.init_weights, self._init_note = None, ''
+        self.config = config = self._start_from(config) if config.init and load_init else config
         if progress is None: progress = sys.stderr.isatty() or 'ipykernel' in sys.modules
         self.progress = progress
         self.rank, self.local_rank, self.world_size, device = init_distributed(config.device)
@@ -160,6 +162,7 @@ class Trainer:
         self.start_epoch, self.global_step, self.history = 0, 0, []
         self.best_score, self.best_epoch = -math.inf, None
         self.datasets = self.tokenizer = self.train_dl = self.model = self.fmodel = None
+        if self.init_weights is not None: self.tokenizer = self.init_weights.tokenizer   # a clip_nb checkpoint's own ids
         self.optimizer = self.scheduler = self._writer = None
         self.scaler = build_grad_scaler(self.device, config.precision)
         self.timings = {}
@@ -167,6 +170,7 @@ class Trainer:
             print('Configuration:'); print(format_config(config))
             procs = f', {self.world_size} processes' if self.world_size > 1 else ''
             print(f'Device: {_device_description(self.device)}, precision {config.precision}{procs}')
+            if self._init_note: print(self._init_note)
 
     def _print(self, *args, **kw):
         if self.verbose: print(*args, **kw, flush=True)
@@ -230,7 +234,7 @@ def build_model(self:Trainer)->nn.Module: # the CLIP model (unwrapped)
     "Create CLIP, AdamW (no decay on biases/norms/embeddings/logit scale), the warmup+cosine schedule; wrap in DDP under torchrun."
     if self.train_dl is None: raise RuntimeError("call load_data() before build_model(): the schedule needs the steps per epoch")
     seed_everything(self.config.seed)
-    self.model = CLIP(self.config).to(self.device)
+    self.model = self._initial_model().to(self.device)
     fmodel = FeatureModel(self.model)
     if self.world_size > 1:
         fmodel = nn.parallel.DistributedDataParallel(fmodel, device_ids=[self.device.index] if self.device.type == 'cuda' else None,
@@ -248,6 +252,44 @@ def build_model(self:Trainer)->nn.Module: # the CLIP model (unwrapped)
     self._print(f'Model: CLIP with {n_params/1e6:.2f}M parameters; {self.steps_per_epoch * self.config.num_epochs} optimizer steps '
                 f'({self.config.warmup_steps} warmup)')
     return self.model
+
+# %% ../nbs/17_trainer.ipynb #e14a6266
+@patch
+def _start_from(self:Trainer, config:Config)->Config:
+    "Read config.init; return the config with the fields the weights decide."
+    w = self.init_weights = read_init(config.init, activation='quick_gelu' if config.activation == 'quick_gelu' else None)
+    changed = {k: v for k, v in w.fields.items() if getattr(config, k) != v}
+    config = config.replace(**changed)
+    n = sum(p.numel() for p in w.model.parameters())
+    self._init_note = (f'Starting from {config.init} ({w.kind} weights, {n/1e6:.2f}M parameters)'
+                       + (f"; it sets {', '.join(f'{k}={v!r}' for k, v in changed.items())}" if changed else ''))
+    return config
+
+@patch
+def _initial_model(self:Trainer)->CLIP:
+    "The model a run starts from: a copy of the init weights or a new random CLIP, with the configured towers locked."
+    if self.init_weights is None: model = CLIP(self.config)
+    else:
+        import copy
+        model = copy.deepcopy(self.init_weights.model).train()
+        model.config = model.visual.config = model.text.config = self.config
+    if self.config.lock_image or self.config.lock_text:
+        n = lock_towers(model, self.config)
+        towers = ' and '.join(t for t, on in (('image', self.config.lock_image), ('text', self.config.lock_text)) if on)
+        self._print(f"Locked: the {towers} tower ({n['locked']/1e6:.2f}M parameters frozen, {n['trainable']/1e6:.2f}M trained)")
+    return model
+
+# %% ../nbs/17_trainer.ipynb #308dfdec
+@patch
+def _evaluate_start(self:Trainer):
+    "Evaluate the starting weights on the validation split as epoch 0 (rank 0)."
+    if self.is_main and 'val' in self.datasets and _n_images(self.datasets['val']):
+        t0 = time.time()
+        metrics = self.evaluate('val')
+        self.history.append(_plain({'epoch': 0, 'loss': None, 'time': time.time() - t0, **{f'val_{k}': v for k, v in metrics.items()}}))
+        self._print(f'Epoch 0/{self.config.num_epochs} (the starting weights) | val ' + _short_metrics(metrics))
+        self._log({'Loss/val': metrics.get('loss'), **{f'Recall/val_{k}': v for k, v in metrics.items() if 'R@' in k}}, 0)
+    barrier()
 
 # %% ../nbs/17_trainer.ipynb #f49d73a0
 @patch(as_prop=True)
@@ -273,7 +315,7 @@ def train_epoch(self:Trainer,
     from tqdm import tqdm
     cfg = self.config
     self._set_epoch(epoch)
-    self.fmodel.train()
+    set_train_mode(self.fmodel)     # a locked tower stays in eval mode (pretrained chapter)
     total, n = 0.0, 0
     bar = tqdm(self.train_dl, desc=f'Epoch {epoch+1}/{cfg.num_epochs}', disable=not (self.verbose and self.progress), leave=False,
                dynamic_ncols=True, file=sys.stderr)
@@ -343,6 +385,7 @@ def train(self:Trainer,
         if start == 0 and not getattr(self, '_continuing', False): check_no_earlier_run(self.save_dir)
     self._continuing = True
     t_train = time.time()
+    if start == 0 and self.init_weights is not None and not self.history: self._evaluate_start()
     try: self._train_epochs(start, callback)
     finally:
         self.timings['train'] = self.timings.get('train', 0) + time.time() - t_train
@@ -504,11 +547,11 @@ TRAIN_FLAGS = {'dataset': 'dataset', 'data_path': 'data_path', 'epochs': 'num_ep
 def build_train_parser()->argparse.ArgumentParser:
     "The argument parser of `clip_nb_train`."
     p = argparse.ArgumentParser(prog='clip_nb_train', description=
-        'Train CLIP from scratch. With no arguments: the tiny preset on the generated shapes data, on the CPU, in a few '
+        'Train CLIP, from scratch or from pretrained weights (--init). With no arguments: the tiny preset on the generated shapes data, on the CPU, in a few '
         'minutes, ending with a test-set report. Runs data-parallel under torchrun unchanged.')
     p.add_argument('--preset', default='tiny', help=f"configuration preset: {', '.join(PRESETS)} (default: tiny)")
     p.add_argument('--model_config', help="the model's shape from an OpenCLIP model name (e.g. ViT-B-16) or model config .json")
-    p.add_argument('--dataset', choices=('shapes', 'flickr30k', 'csv', 'coco'), help='training data (default: the preset\'s, shapes)')
+    p.add_argument('--dataset', choices=DATASETS, help='training data (default: the preset\'s, shapes)')
     p.add_argument('--data_path', '--train_data', dest='data_path', help='dataset location (Flickr30k folder, CSV/JSONL file, COCO folder; shapes: where to generate)')
     p.add_argument('--val_data', help='csv: a separate validation captions file (then --data_path/--train_data is the training file)')
     p.add_argument('--csv_img_key', help="csv: the image-path column (default: found by name, e.g. 'image' or 'filepath')")
@@ -533,10 +576,25 @@ def build_train_parser()->argparse.ArgumentParser:
     p.add_argument('--no_tensorboard', action='store_true', help='do not write TensorBoard logs')
     p.add_argument('--no_progress', action='store_true', help='no progress bars (the epoch lines are still printed)')
     p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
+    _add_start_flags(p)
     return p
 
+# %% ../nbs/17_trainer.ipynb #52b8ec53
+TRAIN_FLAGS.update(init='init', lock_image='lock_image', lock_image_unlocked_groups='lock_image_unlocked_groups',
+                   lock_text='lock_text', lock_text_unlocked_layers='lock_text_unlocked_layers')
+
+def _add_start_flags(p:argparse.ArgumentParser):
+    "The flags that start from pretrained weights and lock towers."
+    g = p.add_argument_group('starting from pretrained weights')
+    g.add_argument('--init', help='start from these weights: an OpenCLIP .pt/.bin/.safetensors file (NAME.json beside it is read '
+                   'too), an OpenAI .pt, or a clip_nb checkpoint; they set the model shape, image size and tokenizer')
+    g.add_argument('--lock_image', action='store_true', default=None, help='freeze the image tower (locked-image tuning, LiT)')
+    g.add_argument('--lock_image_unlocked_groups', type=int, help='with --lock_image: leave the last N groups of the image tower trainable')
+    g.add_argument('--lock_text', action='store_true', default=None, help='freeze the text tower')
+    g.add_argument('--lock_text_unlocked_layers', type=int, help='with --lock_text: leave the last N groups of the text tower trainable')
+
 # %% ../nbs/17_trainer.ipynb #014213d0
-RESUME_FIXED = MODEL_FIELDS + ('tokenizer', 'bpe_path', 'dataset', 'learning_rate', 'weight_decay', 'warmup_steps', 'seed')
+RESUME_FIXED = MODEL_FIELDS + ('tokenizer', 'bpe_path', 'dataset', 'learning_rate', 'weight_decay', 'warmup_steps', 'seed', 'init')
 
 def _parse_field(name:str, text:str):
     "Parse `text` as the value of Config field `name`, using the field's annotated type."
@@ -626,7 +684,8 @@ def train_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None:
         if moved: print(f'The earlier run in {config.save_dir} was moved to {moved}', flush=True)
     elif not resume: check_no_earlier_run(config.save_dir)        # before any data is loaded
     if config.num_threads: torch.set_num_threads(config.num_threads)   # for the whole process, before any computation
-    trainer = Trainer(config, tensorboard=not args.no_tensorboard, progress=False if args.no_progress else None)
+    trainer = Trainer(config, tensorboard=not args.no_tensorboard, progress=False if args.no_progress else None,
+                      load_init=not resume)   # a resumed run's weights come from its checkpoint
     try:
         trainer.load_data()
         trainer.build_model()
@@ -697,6 +756,28 @@ def eval_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: 
     print(format_report(metrics, args.split, [f'time: {time.time() - t0:.0f} s']), flush=True)
     return metrics
 
+# %% ../nbs/17_trainer.ipynb #71d75585
+def export_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: sys.argv[1:])
+              )->tuple: # (weights path, model config JSON path)
+    "What `clip_nb_export CHECKPOINT OUT.pt` does: write a model as OpenCLIP weights plus its model config JSON."
+    from clip_nb.pretrained import export_openclip
+    p = argparse.ArgumentParser(prog='clip_nb_export', description='Write a clip_nb checkpoint as an OpenCLIP state dict and model config.')
+    p.add_argument('checkpoint', help='best_model.pth or checkpoint_epoch_N.pth (any file --init reads)')
+    p.add_argument('output', help='NAME.pt, NAME.bin or NAME.safetensors; NAME.json is written beside it; NAME is the OpenCLIP model name')
+    p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
+    args = p.parse_args(argv)
+    out = Path(args.output)
+    taken = [str(f) for f in (out, out.with_suffix('.json')) if f.exists()]
+    if taken: raise FileExistsError(f"{' and '.join(taken)} already exist: choose another output name or remove them")
+    w = read_init(args.checkpoint)
+    wpath, jpath = export_openclip(w.model, out)
+    print(f'Wrote {wpath} and {jpath}. In Python:\n  open_clip.add_model_config({str(jpath)!r})\n'
+          f'  model, _, preprocess = open_clip.create_model_and_transforms({out.stem!r}, pretrained={str(wpath)!r})')
+    if w.fields.get('tokenizer') != 'clip':
+        print("Note: this model uses clip_nb's own BPE tokenizer (tokenizer='train'): OpenCLIP's tokenizer gives other ids; "
+              "encode its captions with clip_nb's Tokenizer (saved in the checkpoint)")
+    return wpath, jpath
+
 # %% ../nbs/17_trainer.ipynb #1c1b7c15
 USER_ERRORS = (ValueError, OSError, CheckpointError, NonFiniteLossError)   # what a user can act on; anything else is a bug
 
@@ -725,3 +806,8 @@ def eval_main(argv:Optional[Sequence[str]]=None, # command-line arguments (None:
              )->None:
     "The `clip_nb_eval` console script (see `eval_cli`): user errors end it with one line and status 1."
     run_cli('clip_nb_eval', eval_cli, argv)
+
+def export_main(argv:Optional[Sequence[str]]=None, # command-line arguments (None: sys.argv[1:])
+               )->None:
+    "The `clip_nb_export` console script (see `export_cli`): user errors end it with one line and status 1."
+    run_cli('clip_nb_export', export_cli, argv)
