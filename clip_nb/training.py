@@ -181,7 +181,11 @@ def load_data(self:Trainer,
     from clip_nb.tokenizer import build_tokenizer
     t0 = time.time()
     max_samples = self.config.max_samples if max_samples is None else max_samples
-    with main_process_first(): self.datasets = build_datasets(self.config, max_samples=max_samples, verbose=self.verbose)
+    if self.config.dataset == 'shards':   # training streamed from webdataset shards, evaluation splits cached (shards chapter)
+        from clip_nb.shards import build_shard_datasets
+        with main_process_first(): self.datasets = build_shard_datasets(self.config, verbose=self.verbose)
+    else:
+        with main_process_first(): self.datasets = build_datasets(self.config, max_samples=max_samples, verbose=self.verbose)
     note = ''
     if self.tokenizer is None:
         with warnings.catch_warnings(record=True) as caught:
@@ -205,14 +209,19 @@ def load_data(self:Trainer,
 def _build_train_loader(self:Trainer):
     from clip_nb.data import train_loader
     ds, sampler = self.datasets['train'], None
-    if self.world_size > 1:
+    if self.config.dataset == 'shards':   # split across processes and workers by the stream itself, equal steps per process
+        from clip_nb.shards import shard_loader
+        self.train_dl = shard_loader(ds.index, self.config, self.tokenizer, self.config.batch_size // self.world_size,
+                                     self.rank, self.world_size)
+    elif self.world_size > 1:
         from torch.utils.data.distributed import DistributedSampler
         sampler = DistributedSampler(ds, num_replicas=self.world_size, rank=self.rank, shuffle=True,
                                      seed=self.config.seed, drop_last=True)
-    self.train_dl = train_loader(ds, self.config, self.tokenizer, sampler=sampler,
-                                 batch_size=self.config.batch_size // self.world_size, drop_last=True)
+    if self.config.dataset != 'shards':
+        self.train_dl = train_loader(ds, self.config, self.tokenizer, sampler=sampler,
+                                     batch_size=self.config.batch_size // self.world_size, drop_last=True)
     if len(self.train_dl) == 0:
-        raise ValueError(f"The training split has {_n_images(ds)} images, fewer than one batch of {self.config.batch_size}: "
+        raise ValueError(f"The training split has {len(ds)} images, fewer than one batch of {self.config.batch_size}: "
                          "lower batch_size or use more samples")
 
 @patch
