@@ -23,7 +23,8 @@ from .data import _loader_kwargs, _writable_cache_dir
 
 # %% auto #0
 __all__ = ['SHARD_INDEX', 'SHARD_VERSION', 'IMAGE_FORMATS', 'encode_image', 'write_shards', 'ShardIndex', 'open_shards',
-           'epoch_plan', 'ShardStream', 'ShardLoader', 'shard_loader', 'ShardTrainSplit', 'build_shard_datasets']
+           'epoch_plan', 'ShardStream', 'ShardLoader', 'shard_loader', 'build_shards_parser', 'shards_cli',
+           'shards_main', 'ShardTrainSplit', 'build_shard_datasets']
 
 # %% ../nbs/11_shards.ipynb #0614b979
 SHARD_INDEX = 'index.json'            # the file that lists a shard set's shards and counts
@@ -354,6 +355,57 @@ def shard_loader(index:ShardIndex, # the shard set (open_shards)
     stream = ShardStream(index, tokenizer, batch_size or config.batch_size, config.img_size, config.context_length,
                          config.seed, rank, world_size, config.shuffle_buffer)
     return ShardLoader(stream, batch_size=None, **_loader_kwargs(config, num_workers))
+
+# %% ../nbs/11_shards.ipynb #75c114a5
+def build_shards_parser()->argparse.ArgumentParser:
+    "The argument parser of `clip_nb_shards`."
+    p = argparse.ArgumentParser(prog='clip_nb_shards', description='Write a caption source as webdataset tar shards (the '
+        'training split) plus a captions file with images for val/test/heldout, for clip_nb_train --set dataset=shards.')
+    p.add_argument('out_dir', help='folder for the shards, index.json, train_captions.txt and eval/')
+    p.add_argument('--dataset', default='shapes', choices=('shapes', 'flickr30k', 'csv', 'coco'), help='the source (default: shapes)')
+    p.add_argument('--data_path', help='source location (Flickr30k folder, CSV/JSONL file, COCO folder; shapes: generated if missing)')
+    p.add_argument('--val_data', help='csv: a separate validation captions file')
+    p.add_argument('--split_file', help='Karpathy split file (dataset_flickr30k.json)')
+    for k in ('csv_img_key', 'csv_caption_key', 'csv_separator'): p.add_argument(f'--{k}', help=f'csv: as clip_nb_train --{k}')
+    p.add_argument('--img_size', type=int, default=64, help='side of the stored images (default 64, the tiny preset)')
+    p.add_argument('--format', default='jpg', choices=tuple(IMAGE_FORMATS), help='image format in the shards (default jpg)')
+    p.add_argument('--quality', type=int, default=90, help='JPEG quality of re-encoded images (default 90)')
+    p.add_argument('--samples_per_shard', type=int, default=1000, help='samples per tar file (default 1000)')
+    p.add_argument('--max_samples', type=int, help='keep this many images in all (as clip_nb_train --max_samples)')
+    p.add_argument('--repeat', type=int, default=1, help='write every training image this many times (scale tests)')
+    p.add_argument('--seed', type=int, default=Config.seed, help=f'split, subset and shuffle seed (default {Config.seed}, as clip_nb_train)')
+    p.add_argument('--overwrite', action='store_true', help='replace the shards already in OUT_DIR')
+    p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
+    return p
+
+# %% ../nbs/11_shards.ipynb #f196c0ad
+def shards_cli(argv:Sequence[str]|None=None, # command-line arguments (None: sys.argv[1:])
+              )->dict: # the index written
+    "What `clip_nb_shards` does: read the source as clip_nb_train would, subsample, write the shards and the evaluation files."
+    a = build_shards_parser().parse_args(argv)
+    if a.img_size < 1 or not 1 <= a.quality <= 100: raise ValueError('--img_size must be positive and --quality between 1 and 100')
+    if a.samples_per_shard < 1 or a.repeat < 1: raise ValueError('--samples_per_shard and --repeat must be at least 1')
+    if (Path(a.out_dir) / SHARD_INDEX).exists() and not a.overwrite:     # before reading the source
+        raise FileExistsError(f'{a.out_dir} already holds shards ({SHARD_INDEX}): pass --overwrite to replace them')
+    sep = '\t' if a.csv_separator in ('tab', '\\t') else a.csv_separator
+    config = Config(dataset=a.dataset, data_path=a.data_path, val_data=a.val_data, split_file=a.split_file, csv_img_key=a.csv_img_key,
+                    csv_caption_key=a.csv_caption_key, csv_separator=sep, max_samples=a.max_samples, seed=a.seed, device='cpu')
+    report = DataReport()
+    records, _ = load_records(config, report, verbose=True)
+    records = subsample(records, config.max_samples, config.seed)
+    index = write_shards(records, a.out_dir, a.img_size, a.format, a.quality, a.samples_per_shard, a.seed, a.repeat,
+                         a.overwrite, report, verbose=True)
+    report.warn(f'{a.dataset} data')
+    return index
+
+def shards_main(argv:Sequence[str]|None=None, # command-line arguments (None: sys.argv[1:])
+               )->None:
+    "The `clip_nb_shards` console script: user errors (ValueError, OSError) end it with one line and exit status 1."
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try: shards_cli(argv)
+    except (ValueError, OSError) as e:
+        if '--debug' in argv or os.environ.get('CLIP_NB_DEBUG', '') not in ('', '0'): raise
+        raise SystemExit(f"clip_nb_shards: error: {' '.join(str(e).split())}") from None
 
 # %% ../nbs/11_shards.ipynb #8a7bc82f
 class ShardTrainSplit:
