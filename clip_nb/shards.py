@@ -331,9 +331,14 @@ def take_report(self:ShardStream)->DataReport:
         if v: rep[r.replace('context_length', f'context_length={self.context_length}')] = v
     return rep
 
-# %% ../nbs/11_shards.ipynb #4d3d5c36
+# %% ../nbs/11_shards.ipynb #e6509fed
 class ShardLoader(DataLoader):
     "A DataLoader over a ShardStream: len() is the steps per epoch; warns once per epoch about skipped samples."
+    def __init__(self,
+                 stream:ShardStream, # the batches (the stream batches itself: batch_size=None here)
+                 **kwargs, # DataLoader settings: num_workers, pin_memory, persistent_workers, prefetch_factor
+                ):
+        super().__init__(stream, batch_size=None, **kwargs)
     def set_epoch(self,
                   epoch:int, # the epoch the next pass produces
                  ):
@@ -354,7 +359,7 @@ def shard_loader(index:ShardIndex, # the shard set (open_shards)
     "The training loader for shards: every used sample once per epoch across processes and workers, reproducible from (seed, epoch)."
     stream = ShardStream(index, tokenizer, batch_size or config.batch_size, config.img_size, config.context_length,
                          config.seed, rank, world_size, config.shuffle_buffer)
-    return ShardLoader(stream, batch_size=None, **_loader_kwargs(config, num_workers))
+    return ShardLoader(stream, **_loader_kwargs(config, num_workers))
 
 # %% ../nbs/11_shards.ipynb #75c114a5
 def build_shards_parser()->argparse.ArgumentParser:
