@@ -75,13 +75,11 @@ class Config:
     tokenizer: str = 'train'   # 'train' learns BPE merges from the training captions; 'clip' loads CLIP's merges
     bpe_path: Optional[str] = None   # CLIP's bpe_simple_vocab_16e6.txt.gz (None: the copy inside open_clip)
     shuffle_buffer: int = 1000 # shards: samples held in the streaming shuffle buffer of each loader worker
-    # --- starting point ---
-    init: Optional[str] = None # start from these weights: an OpenCLIP or OpenAI file, or a clip_nb checkpoint
+    init: Optional[str] = None # start from pretrained weights: an OpenCLIP or OpenAI file, or a clip_nb checkpoint
     lock_image: bool = False   # freeze the image tower (locked-image tuning, LiT)
     lock_image_unlocked_groups: int = 0 # with lock_image: leave this many of the last image groups trainable
     lock_text: bool = False    # freeze the text tower
     lock_text_unlocked_layers: int = 0 # with lock_text: leave this many of the last text layers trainable
-
     def __post_init__(self): self.validate()
 
 # %% ../nbs/00_config.ipynb #be340a27

@@ -22,15 +22,15 @@ from .pretrained import read_init, lock_towers, set_train_mode
 
 # %% auto #0
 __all__ = ['TRAIN_FLAGS', 'RESUME_FIXED', 'USER_ERRORS', 'recall_summary', 'embedding_loss', 'evaluate_model', 'format_config',
-           'Trainer', 'RunExistsError', 'earlier_run', 'check_no_earlier_run', 'move_run_aside', 'build_train_parser',
-           'train_config_from_args', 'format_report', 'train_cli', 'eval_cli', 'export_cli', 'run_cli', 'main',
-           'eval_main', 'export_main', 'ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine',
-           'build_scheduler', 'check_precision', 'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel',
-           'feature_loss', 'contrastive_backward', 'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV',
-           'CheckpointError', 'atomic_save', 'load_checkpoint_file', 'rng_state', 'set_rng_state', 'checkpoint_name',
-           'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries', 'TRAINING_KEYS',
-           'check_training_checkpoint', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed',
-           'barrier', 'main_process_first', 'MODEL_FIELDS']
+           'Trainer', 'build_splits', 'RunExistsError', 'earlier_run', 'check_no_earlier_run', 'move_run_aside',
+           'build_train_parser', 'train_config_from_args', 'format_report', 'train_cli', 'eval_cli', 'export_cli',
+           'run_cli', 'main', 'eval_main', 'export_main', 'ADAM_BETAS', 'ADAM_EPS', 'seed_everything',
+           'build_optimizer', 'WarmupCosine', 'build_scheduler', 'check_precision', 'autocast', 'build_grad_scaler',
+           'NonFiniteLossError', 'FeatureModel', 'feature_loss', 'contrastive_backward', 'optimizer_step',
+           'keep_freed_memory', 'TEST_PAUSE_ENV', 'CheckpointError', 'atomic_save', 'load_checkpoint_file', 'rng_state',
+           'set_rng_state', 'checkpoint_name', 'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints',
+           'remove_stale_temporaries', 'TRAINING_KEYS', 'check_training_checkpoint', 'dist_rank_world',
+           'GatherWithGrad', 'gather_with_grad', 'init_distributed', 'barrier', 'main_process_first', 'MODEL_FIELDS']
 
 # %% ../nbs/17_trainer.ipynb #b7cb0e2e
 from .loop import *
@@ -161,8 +161,8 @@ class Trainer:
         self.save_dir, self.log_dir = Path(config.save_dir), Path(config.log_dir)
         self.start_epoch, self.global_step, self.history = 0, 0, []
         self.best_score, self.best_epoch = -math.inf, None
-        self.datasets = self.tokenizer = self.train_dl = self.model = self.fmodel = None
-        if self.init_weights is not None: self.tokenizer = self.init_weights.tokenizer   # a clip_nb checkpoint's own ids
+        self.datasets = self.train_dl = self.model = self.fmodel = None
+        self.tokenizer = self.init_weights.tokenizer if self.init_weights else None   # a clip_nb checkpoint's own ids
         self.optimizer = self.scheduler = self._writer = None
         self.scaler = build_grad_scaler(self.device, config.precision)
         self.timings = {}
@@ -175,17 +175,28 @@ class Trainer:
     def _print(self, *args, **kw):
         if self.verbose: print(*args, **kw, flush=True)
 
+# %% ../nbs/17_trainer.ipynb #830c27b5
+def build_splits(config:Config, # the run's configuration (dataset, data_path, ...)
+                 max_samples:Optional[int]=None, # keep this many images (None: config.max_samples)
+                 verbose:bool=True, # print what is read and built
+                )->dict: # 'train', 'val', 'test' (+ 'heldout')
+    "The splits of config.dataset: cached files (data chapter), or training streamed from webdataset shards (shards chapter)."
+    if config.dataset == 'shards':
+        from clip_nb.shards import build_shard_datasets
+        return build_shard_datasets(config, verbose=verbose)
+    from clip_nb.data import build_datasets
+    return build_datasets(config, max_samples=max_samples, verbose=verbose)
+
 # %% ../nbs/17_trainer.ipynb #7d46032e
 @patch
 def load_data(self:Trainer,
               max_samples:Optional[int]=None, # keep this many images in all, taken from every split in proportion (None: config.max_samples)
              )->dict: # the datasets: {'train', 'val', 'test'(, 'heldout')}
     "Build the datasets (generating the shapes data if needed), the tokenizer and the training loader; print the counts."
-    from clip_nb.data import build_datasets
     from clip_nb.tokenizer import build_tokenizer
     t0 = time.time()
     max_samples = self.config.max_samples if max_samples is None else max_samples
-    with main_process_first(): self.datasets = build_datasets(self.config, max_samples=max_samples, verbose=self.verbose)
+    with main_process_first(): self.datasets = build_splits(self.config, max_samples=max_samples, verbose=self.verbose)
     note = ''
     if self.tokenizer is None:
         with warnings.catch_warnings(record=True) as caught:
@@ -209,14 +220,19 @@ def load_data(self:Trainer,
 def _build_train_loader(self:Trainer):
     from clip_nb.data import train_loader
     ds, sampler = self.datasets['train'], None
-    if self.world_size > 1:
+    if self.config.dataset == 'shards':   # split across processes and workers by the stream itself, equal steps per process
+        from clip_nb.shards import shard_loader
+        self.train_dl = shard_loader(ds.index, self.config, self.tokenizer, self.config.batch_size // self.world_size,
+                                     self.rank, self.world_size)
+    elif self.world_size > 1:
         from torch.utils.data.distributed import DistributedSampler
         sampler = DistributedSampler(ds, num_replicas=self.world_size, rank=self.rank, shuffle=True,
                                      seed=self.config.seed, drop_last=True)
-    self.train_dl = train_loader(ds, self.config, self.tokenizer, sampler=sampler,
-                                 batch_size=self.config.batch_size // self.world_size, drop_last=True)
+    if self.config.dataset != 'shards':
+        self.train_dl = train_loader(ds, self.config, self.tokenizer, sampler=sampler,
+                                     batch_size=self.config.batch_size // self.world_size, drop_last=True)
     if len(self.train_dl) == 0:
-        raise ValueError(f"The training split has {_n_images(ds)} images, fewer than one batch of {self.config.batch_size}: "
+        raise ValueError(f"The training split has {len(ds)} images, fewer than one batch of {self.config.batch_size}: "
                          "lower batch_size or use more samples")
 
 @patch
@@ -724,7 +740,7 @@ def eval_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: 
     p.add_argument('checkpoint', help='a checkpoint written by clip_nb_train (best_model.pth or checkpoint_epoch_N.pth)')
     p.add_argument('--split', default='test', help='test, val, heldout (shapes) or train (default: test)')
     p.add_argument('--data_path', help="dataset location (default: the checkpoint's)")
-    p.add_argument('--dataset', choices=('shapes', 'flickr30k', 'csv', 'coco'), help="dataset kind (default: the checkpoint's)")
+    p.add_argument('--dataset', choices=DATASETS, help="dataset kind (default: the checkpoint's)")
     p.add_argument('--max_samples', type=int, help='limit the number of images')
     p.add_argument('--batch_size', type=int, help='images or captions per forward pass')
     p.add_argument('--device', help="'cpu', 'cuda', ... (default: cuda if available, else cpu)")
@@ -742,9 +758,8 @@ def eval_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: 
     if over['device'] == 'cpu' and ck['config'].get('precision') == 'fp16' and 'precision' not in over: over['precision'] = 'bf16'
     config = Config.from_dict({**ck['config'], **over})
     if config.num_threads: torch.set_num_threads(config.num_threads)
-    from clip_nb.data import build_datasets
     from clip_nb.tokenizer import Tokenizer
-    datasets = build_datasets(config, max_samples=config.max_samples)
+    datasets = build_splits(config, max_samples=config.max_samples)
     if args.split not in datasets: raise SystemExit(f"clip_nb_eval: no split {args.split!r}; this dataset has {sorted(datasets)}")
     model = CLIP(config)
     model.load_state_dict(ck['model_state_dict'])
