@@ -4,13 +4,17 @@ Writes the captioned-shapes default data as webdataset shards (once, into --out,
 clip_nb's data) and measures, for the tiny preset:
   throughput  images/s from clip_nb.shards.shard_loader and from the cached clip_nb.data.train_loader, each after
               its first batch, and images/s a tiny bf16 training step consumes; prints the ratios
-  --rss DIR   one epoch streamed from the shards in DIR with no model: peak RSS of the main process and of the
-              loader worker (run it in a fresh process per shard set, as below)
+  --rss DIR   one epoch streamed from the shards in DIR with no model, in this process and its loader worker, as
+              the Trainer runs it (keep_freed_memory in the main process): the peak resident size (VmHWM) of each,
+              the worker's size when it starts (pages shared with the main process) and the peak of the whole
+              tree's proportional set size (shared pages counted once), sampled from /proc every 20 ms.
+              --default-malloc leaves the workers with the malloc settings they inherit (no mmap_batch_buffers).
+              Run it in a fresh process per measurement, as below.
 
     python bench/bench_shards.py                          # throughput
     python bench/bench_shards.py --rss SHARD_DIR          # peak memory of one streamed epoch
 """
-import argparse, json, os, resource, statistics, sys, time, warnings
+import argparse, json, os, statistics, sys, threading, time, warnings
 from pathlib import Path
 import torch
 from clip_nb.config import get_preset
@@ -75,21 +79,60 @@ def throughput(a):
     print(json.dumps(row))
 
 
+def proc_mb(pid):
+    "Resident sizes of a process from /proc, in MB: VmRSS, VmHWM (its peak), RssAnon, RssFile, RssShmem, Pss."
+    out = {}
+    try:
+        for line in open(f'/proc/{pid}/status'):
+            k, v = line.split(':', 1)
+            if k in ('VmRSS', 'VmHWM', 'RssAnon', 'RssFile', 'RssShmem'): out[k] = int(v.split()[0]) / 1024
+        for line in open(f'/proc/{pid}/smaps_rollup'):
+            if line.startswith('Pss:'): out['Pss'] = int(line.split()[1]) / 1024
+    except OSError: return {}
+    return out
+
+
+def children(pid):
+    kids = []
+    for t in os.listdir(f'/proc/{pid}/task'):
+        try: kids += [int(x) for x in open(f'/proc/{pid}/task/{t}/children').read().split()]
+        except OSError: pass
+    return kids
+
+
 def rss(a):
+    from clip_nb.loop import keep_freed_memory
+    import clip_nb.shards
     cfg = get_preset('tiny', dataset='shards', data_path=str(a.rss), shuffle_buffer=a.shuffle_buffer)
     if cfg.num_threads: torch.set_num_threads(cfg.num_threads)
     if a.workers is not None: cfg = cfg.replace(num_workers=a.workers)
+    keep_freed_memory()                                # as the Trainer does on a CPU (the workers inherit it)
+    if a.default_malloc: clip_nb.shards.mmap_batch_buffers = lambda: False
     ix = open_shards(a.rss)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore'); tok = build_tokenizer(cfg, ix.train_captions.read_text().splitlines())
+    me, peak, first, done = os.getpid(), {}, {}, threading.Event()
+    def sample():
+        while not done.is_set():
+            sizes = {pid: proc_mb(pid) for pid in [me] + children(me)}
+            for pid, m in sizes.items():
+                if pid != me and m: first.setdefault(pid, m)
+                for k, v in m.items(): peak[pid, k] = max(peak.get((pid, k), 0), v)
+            peak['tree'] = max(peak.get('tree', 0), sum(m.get('Pss', 0) for m in sizes.values()))
+            time.sleep(0.02)
+    th = threading.Thread(target=sample, daemon=True); th.start()
     dl = shard_loader(ix, cfg, tok); dl.set_epoch(0)
     t0, n = time.perf_counter(), 0
     for images, tokens, idx in dl: n += len(images)
     dt = time.perf_counter() - t0
-    del dl                                             # the persistent workers exit: their peak is now counted
-    kb = lambda who: resource.getrusage(who).ru_maxrss / 1024
-    row = dict(samples=len(ix), shards=len(ix.urls), images=n, seconds=dt, main_rss_mb=kb(resource.RUSAGE_SELF),
-               worker_rss_mb=kb(resource.RUSAGE_CHILDREN), num_workers=cfg.num_workers)
+    done.set(); th.join()
+    workers = sorted(first)
+    row = dict(samples=len(ix), shards=len(ix.urls), images=n, seconds=dt, num_workers=cfg.num_workers,
+               malloc='inherited' if a.default_malloc else 'mmap_batch_buffers',
+               main_rss_mb=proc_mb(me)['VmHWM'], worker_rss_mb=max(peak[w, 'VmHWM'] for w in workers),
+               worker_start_mb=max(first[w]['VmRSS'] for w in workers),
+               worker_anon_growth_mb=max(peak[w, 'RssAnon'] - first[w]['RssAnon'] for w in workers), tree_pss_mb=peak['tree'])
+    del dl
     print(json.dumps(row))
 
 
@@ -100,5 +143,6 @@ if __name__ == '__main__':
     p.add_argument('--workers', type=int, default=None, help='loader workers (default: the preset, 1)')
     p.add_argument('--shuffle-buffer', type=int, default=1000)
     p.add_argument('--max-batches', type=int, default=30)
+    p.add_argument('--default-malloc', action='store_true', help='--rss: workers keep the malloc settings they inherit')
     a = p.parse_args()
     rss(a) if a.rss else throughput(a)

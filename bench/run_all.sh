@@ -3,6 +3,7 @@
 #   training step: tiny preset (batch 128) and ViT-B-16 shape (batch 8), fp32 and bf16 autocast
 #   inference: encode_image / encode_text
 #   loader: images/s of clip_nb's training loader (tiny preset, shapes data)
+#   shard loader: images/s of the webdataset shard loader against the tiny training step (1 thread), same run
 #   end to end: clip_nb_train vs python -m open_clip_train.main, tiny shape, shapes data, 8 epochs
 # Takes about 20 minutes on 2 CPU cores. Run it on an otherwise idle machine: the table records the
 # load average, and every number is a median over alternating clip_nb/OpenCLIP runs.
@@ -15,6 +16,6 @@ uptime
 if [[ " $* " == *" --device cuda "* ]]; then
   clip_nb_bench --out bench/RESULTS_cuda.md --json bench/results_cuda.json "$@"
 else
-  clip_nb_bench --threads 2 --loader --e2e --work_dir bench/work --out bench/RESULTS.md --json bench/results.json "$@"
+  clip_nb_bench --threads 2 --loader --shards --e2e --work_dir bench/work --out bench/RESULTS.md --json bench/results.json "$@"
 fi
 uptime

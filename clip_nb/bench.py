@@ -13,8 +13,9 @@ from .config import Config, get_preset
 # %% auto #0
 __all__ = ['OPENCLIP_WRAPPER', 'b16_config', 'bench_config', 'openclip_model_cfg', 'build_pair', 'random_batch', 'openclip_step',
            'clipnb_step', 'alternate', 'matmul_peak', 'train_flops', 'step_peak_memory', 'cached_peak',
-           'bench_train_step', 'bench_inference', 'bench_loader', 'write_openclip_csv', 'bench_end_to_end',
-           'machine_description', 'format_results', 'run_benchmarks', 'bench_parser', 'bench_cli', 'main']
+           'bench_train_step', 'bench_inference', 'bench_loader', 'bench_shard_loader', 'write_openclip_csv',
+           'bench_end_to_end', 'machine_description', 'format_results', 'run_benchmarks', 'bench_parser', 'bench_cli',
+           'main']
 
 # %% ../nbs/20_bench.ipynb #080a23d0
 def b16_config(**overrides)->Config:
@@ -311,6 +312,48 @@ def bench_loader(data_path:str|None=None, # shapes data folder (None: clip_nb's 
     return dict(kind='loader', setting='tiny', batch=config.batch_size, num_workers=config.num_workers,
                 img_s=n / dt, setup_s=t_setup, load=os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan'))
 
+# %% ../nbs/20_bench.ipynb #854dd6d5
+def bench_shard_loader(work_dir:str|Path='bench/work', # the shards are written to work_dir/shards on first use
+                       data_path:str|None=None, # shapes data folder (None: clip_nb's default location)
+                       max_batches:int=30, # batches to time (after the first, which starts the workers)
+                       reps:int=10, # timed training steps (median), after two untimed ones
+                      )->dict: # one result row
+    "Images per second of clip_nb's shard loader for the tiny preset, and of the tiny bf16 training step measured in the same run."
+    import warnings
+    from clip_nb.data import load_records
+    from clip_nb.model import CLIP
+    from clip_nb.shards import SHARD_INDEX, build_shard_datasets, shard_loader, write_shards
+    from clip_nb.tokenizer import build_tokenizer
+    config = get_preset('tiny', dataset='shapes', data_path=data_path)
+    out = Path(work_dir) / 'shards'
+    if not (out / SHARD_INDEX).exists():
+        write_shards(load_records(config, verbose=False)[0], out, config.img_size, seed=config.seed, overwrite=True)
+    config = config.replace(dataset='shards', data_path=str(out))
+    t0 = time.perf_counter()
+    ds = build_shard_datasets(config, verbose=False)
+    with warnings.catch_warnings():   # the tokenizer's note that the captions support fewer ids than vocab_size
+        warnings.simplefilter('ignore'); tok = build_tokenizer(config, ds['train'].all_captions())
+    dl = shard_loader(ds['train'].index, config, tok); dl.set_epoch(0)
+    t_setup = time.perf_counter() - t0
+    it = iter(dl); next(it)  # workers started, first batch out
+    n, t = 0, time.perf_counter()
+    for i, (images, *_) in enumerate(it):
+        n += len(images)
+        if i + 1 >= max_batches: break
+    dt = time.perf_counter() - t
+    del it, dl
+    threads = torch.get_num_threads(); torch.set_num_threads(config.num_threads or threads)
+    try:
+        torch.manual_seed(0); model = CLIP(config)
+        step, batch = clipnb_step(model, config.precision), random_batch(config, config.batch_size)
+        ts = alternate({'step': lambda: step(*batch)}, reps=reps, warmup=2)['step']
+    finally: torch.set_num_threads(threads)
+    step_img_s = config.batch_size / statistics.median(ts)
+    return dict(kind='shard_loader', setting='tiny', batch=config.batch_size, num_workers=config.num_workers,
+                shuffle_buffer=config.shuffle_buffer, img_s=n / dt, setup_s=t_setup, step_img_s=step_img_s,
+                step_threads=config.num_threads or threads, precision=config.precision, ratio=n / dt / step_img_s,
+                load=os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan'))
+
 # %% ../nbs/20_bench.ipynb #31abd80b
 OPENCLIP_WRAPPER = ("import sys, open_clip; open_clip.add_model_config(sys.argv[1]); "
                     "from open_clip_train.main import main; main(sys.argv[2:])")
@@ -463,6 +506,17 @@ def _loader_lines(r:dict, train:list)->list:
             + (f"; the tiny bf16 training step consumes {step:.0f} images/s, so the loader is "
                f"{r['img_s'] / step:.1f}x faster than the model needs." if step else '.'), '']
 
+def _shard_lines(r:dict, rows:list)->list:
+    "The shard loader's sentence: against the training step measured with it, and the cached loader of the same run."
+    cached = next((x['img_s'] for x in rows if x['kind'] == 'loader'), None)
+    w = f"{r['num_workers']} worker{'s' if r['num_workers'] != 1 else ''}"
+    return ['### Shard loader (tiny preset, shapes data as webdataset shards)', '',
+            f"`clip_nb.shards.shard_loader` with {w} (shuffle buffer {r['shuffle_buffer']}) delivers **{r['img_s']:.0f} images/s** "
+            f"(batch {r['batch']}, after a {r['setup_s']:.1f} s one-off setup); the tiny {r['precision']} training step as clip_nb_train runs "
+            f"it ({r['step_threads']} thread{'s' if r['step_threads'] != 1 else ''}), measured in the same run, consumes {r['step_img_s']:.0f} "
+            f"images/s: the shard loader is **{r['ratio']:.2f}x** what the step needs"
+            + (f", and {r['img_s'] / cached:.2f}x the cached loader above." if cached else '.'), '']
+
 def _e2e_lines(r:dict)->list:
     "The end-to-end table, the wall-time ratio and the commands."
     out = [f"### End to end: tiny preset, shapes data, {r['epochs']} epochs, batch {r['batch']}, lr {r['lr']}, {r['precision']}", '',
@@ -491,6 +545,8 @@ def format_results(rows:list, # result rows from the bench_* functions
     if inf: out += _inference_lines(inf)
     for r in rows:
         if r['kind'] == 'loader': out += _loader_lines(r, train)
+    for r in rows:
+        if r['kind'] == 'shard_loader': out += _shard_lines(r, rows)
     for r in rows:
         if r['kind'] == 'e2e': out += _e2e_lines(r)
     return '\n'.join(out)
@@ -542,6 +598,7 @@ def bench_parser()->argparse.ArgumentParser:
     p.add_argument('--no_inference', action='store_true', help='skip the encode_image/encode_text rows')
     p.add_argument('--no_train', action='store_true', help='skip the training-step rows (e.g. with --e2e or --loader alone)')
     p.add_argument('--loader', action='store_true', help='also time the training data loader (tiny preset, shapes data)')
+    p.add_argument('--shards', action='store_true', help='also time the shard loader against the tiny training step (shards in WORK_DIR/shards)')
     p.add_argument('--e2e', action='store_true', help='also run clip_nb_train against open_clip_train end to end (minutes)')
     p.add_argument('--e2e_epochs', type=int, default=8, help='epochs of the end-to-end runs')
     p.add_argument('--data_path', help='shapes data folder (default: clip_nb default location)')
@@ -597,6 +654,7 @@ def bench_cli(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
     else:
         rows = run_benchmarks(settings, precisions, a.device, batch, a.reps, a.warmup, inference=not a.no_inference)
     if a.loader: rows.append(bench_loader(a.data_path))
+    if a.shards: rows.append(bench_shard_loader(a.work_dir, a.data_path))
     if a.e2e: rows.append(bench_end_to_end(a.work_dir, a.e2e_epochs, data_path=a.data_path))
     header = _run_header(a.device, argv, start, load0, kept)
     md = format_results(rows, header)

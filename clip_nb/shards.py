@@ -23,8 +23,8 @@ from .data import _loader_kwargs, _writable_cache_dir
 
 # %% auto #0
 __all__ = ['SHARD_INDEX', 'SHARD_VERSION', 'IMAGE_FORMATS', 'encode_image', 'write_shards', 'ShardIndex', 'open_shards',
-           'epoch_plan', 'ShardStream', 'ShardLoader', 'shard_loader', 'build_shards_parser', 'shards_cli',
-           'shards_main', 'ShardTrainSplit', 'build_shard_datasets']
+           'epoch_plan', 'mmap_batch_buffers', 'ShardStream', 'ShardLoader', 'shard_loader', 'build_shards_parser',
+           'shards_cli', 'shards_main', 'ShardTrainSplit', 'build_shard_datasets']
 
 # %% ../nbs/11_shards.ipynb #0614b979
 SHARD_INDEX = 'index.json'            # the file that lists a shard set's shards and counts
@@ -245,6 +245,18 @@ def _make_batch(items, seed, epoch, tokenizer, context_length, size, scale, rati
     for k, v in rep.items(): bad[k] += v
     return normalize_batch(out), toks, torch.tensor(idx, dtype=torch.long)
 
+# %% ../nbs/11_shards.ipynb #3fe11213
+def mmap_batch_buffers(threshold_mb:int=1, # blocks of at least this many MB are mapped on allocation and unmapped when freed
+                      )->bool: # True where glibc's malloc accepted the setting (False elsewhere: nothing changes)
+    "A fixed mmap threshold for this process: batch-sized buffers go back to the OS when freed (called in each loader worker)."
+    import ctypes, ctypes.util, platform
+    if platform.system() != 'Linux': return False
+    try: libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+    except OSError: return False
+    mallopt = getattr(libc, 'mallopt', None)
+    M_MMAP_THRESHOLD = -3
+    return mallopt is not None and bool(mallopt(M_MMAP_THRESHOLD, threshold_mb << 20))
+
 # %% ../nbs/11_shards.ipynb #5e180495
 class ShardStream(IterableDataset):
     "Training batches streamed from shards: split across processes and workers, shuffled, seeded by (seed, epoch)."
@@ -279,6 +291,7 @@ class ShardStream(IterableDataset):
     def epoch(self)->int: return int(self._epoch[0])
     def __iter__(self):           # in a loader worker: its share (worker_batches, below); in the main process: all of it
         info = get_worker_info()
+        if info is not None: mmap_batch_buffers()       # this worker's batches go back to the OS when freed
         return self.worker_batches(self.epoch, *((info.id, info.num_workers) if info is not None else (0, 1)))
 
 _REASONS = ('corrupt sample skipped', 'sample without an image skipped', 'sample without a caption skipped',
