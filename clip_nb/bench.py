@@ -9,9 +9,10 @@ from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from .config import Config, get_preset
+from .pretrained import openclip_model_config
 
 # %% auto #0
-__all__ = ['OPENCLIP_WRAPPER', 'b16_config', 'bench_config', 'openclip_model_cfg', 'build_pair', 'random_batch', 'openclip_step',
+__all__ = ['openclip_model_cfg', 'OPENCLIP_WRAPPER', 'b16_config', 'bench_config', 'build_pair', 'random_batch', 'openclip_step',
            'clipnb_step', 'alternate', 'matmul_peak', 'train_flops', 'step_peak_memory', 'cached_peak',
            'bench_train_step', 'bench_inference', 'bench_loader', 'bench_shard_loader', 'write_openclip_csv',
            'bench_end_to_end', 'machine_description', 'format_results', 'run_benchmarks', 'bench_parser', 'bench_cli',
@@ -31,18 +32,7 @@ def bench_config(name:str, # 'tiny' (the tiny preset) or 'b16' (ViT-B-16 shape)
     if name == 'b16': return b16_config(**overrides)
     raise ValueError(f"Unknown benchmark setting {name!r}: use 'tiny' or 'b16'")
 
-def openclip_model_cfg(config:Config, # the clip_nb configuration to mirror
-                      )->dict: # an OpenCLIP model config (open_clip.CLIP(**cfg) or a model JSON file)
-    "The OpenCLIP model config with the same architecture as `config`."
-    if config.mlp_ratio * config.embed_dim != int(config.mlp_ratio * config.embed_dim):
-        raise ValueError(f"mlp_ratio {config.mlp_ratio} does not give an integer MLP width for width {config.embed_dim}")
-    return dict(embed_dim=config.output_dim, quick_gelu=config.activation == 'quick_gelu',
-                vision_cfg=dict(image_size=config.img_size, patch_size=config.patch_size, width=config.embed_dim,
-                                layers=config.depth, head_width=config.embed_dim // config.num_heads,
-                                mlp_ratio=config.mlp_ratio),
-                text_cfg=dict(context_length=config.context_length, vocab_size=config.vocab_size,
-                              width=config.text_embed_dim, heads=config.text_heads, layers=config.text_depth,
-                              mlp_ratio=config.mlp_ratio))
+openclip_model_cfg = openclip_model_config   # the OpenCLIP model config of a Config (pretrained chapter)
 
 # %% ../nbs/20_bench.ipynb #dc3e7d00
 def build_pair(config:Config, # architecture of both models

@@ -13,13 +13,15 @@ import torch, torch.nn as nn, torch.nn.functional as F
 import torch.distributed as dist
 from torch import Tensor
 
-from .config import Config, get_preset
+from .config import Config, get_preset, RECIPES
 from .model import CLIP, contrastive_loss, param_groups
+from .attention import MultiHeadAttention
 
 # %% auto #0
-__all__ = ['ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine', 'build_scheduler', 'check_precision',
-           'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel', 'feature_loss', 'dist_rank_world',
-           'GatherWithGrad', 'gather_with_grad', 'contrastive_backward', 'optimizer_step', 'keep_freed_memory']
+__all__ = ['ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'init_image_tower', 'WarmupCosine', 'build_scheduler',
+           'check_precision', 'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel', 'feature_loss',
+           'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'contrastive_backward', 'optimizer_step',
+           'keep_freed_memory']
 
 # %% ../nbs/13_loop.ipynb #8f5ba664
 def seed_everything(seed:int, # the seed for Python's random, NumPy and torch (CPU and every GPU)
@@ -28,14 +30,28 @@ def seed_everything(seed:int, # the seed for Python's random, NumPy and torch (C
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
 # %% ../nbs/13_loop.ipynb #01dfb5ca
-ADAM_BETAS, ADAM_EPS = (0.9, 0.98), 1e-6
+ADAM_BETAS, ADAM_EPS = RECIPES['clip_nb']['adam_betas'], RECIPES['clip_nb']['adam_eps']   # CLIP's: (0.9, 0.98), 1e-6
 
 def build_optimizer(model:nn.Module, # the CLIP model (must provide the parameter names param_groups expects)
-                    config:Config,   # uses learning_rate and weight_decay
+                    config:Config,   # uses learning_rate, weight_decay and recipe
                    )->torch.optim.AdamW:
-    "AdamW with CLIP's betas/eps, weight decay only on the weight matrices (see `clip_nb.model.param_groups`)."
-    return torch.optim.AdamW(param_groups(model, config.weight_decay), lr=config.learning_rate,
-                             betas=ADAM_BETAS, eps=ADAM_EPS)
+    "AdamW with the recipe's betas/eps (CLIP's by default), weight decay only on the weight matrices (see `clip_nb.model.param_groups`)."
+    r = RECIPES[config.recipe]
+    return torch.optim.AdamW(param_groups(model, config.weight_decay, decay_embeddings=r['decay_embeddings']),
+                             lr=config.learning_rate, betas=r['adam_betas'], eps=r['adam_eps'])
+
+# %% ../nbs/13_loop.ipynb #cd91e5e5
+def init_image_tower(model:nn.Module, # a clip_nb CLIP, freshly built
+                     config:Config, # uses recipe
+                    )->nn.Module: # the same model
+    "With the 'openclip' recipe, give the image tower's blocks PyTorch's default initialisation, as OpenCLIP's image tower has."
+    if RECIPES[config.recipe]['image_init'] == 'torch':
+        blocks = list(model.visual.transformer.modules())
+        for m in blocks:
+            if isinstance(m, nn.Linear): m.reset_parameters()
+        for m in blocks:
+            if isinstance(m, MultiHeadAttention): m.reset_parameters()   # after its out_proj, as nn.MultiheadAttention does
+    return model
 
 # %% ../nbs/13_loop.ipynb #885c8acf
 class WarmupCosine:

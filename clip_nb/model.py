@@ -90,12 +90,13 @@ class ClipLoss(nn.Module):
 def param_groups(model:nn.Module,    # a CLIP model (or any module; also works wrapped in DDP or torch.compile)
                  weight_decay:float, # decoupled weight decay for the weight matrices
                  fused:bool|None=None, # ask Adam/AdamW for its fused kernel; None: when every parameter is a float tensor on a CPU or CUDA GPU
+                 decay_embeddings:bool=False, # decay the token and positional embedding tables too (open_clip_train does)
                 )->list[dict]: # two AdamW parameter groups: decayed matrices, and everything else with weight_decay 0
     "AdamW parameter groups: no weight decay on biases, norms, embeddings and `logit_scale`; the fused AdamW kernel where it exists."
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         if not p.requires_grad: continue
-        if p.ndim < 2 or 'embedding' in name or name.endswith('logit_scale'): no_decay.append(p)
+        if p.ndim < 2 or (not decay_embeddings and 'embedding' in name) or name.endswith('logit_scale'): no_decay.append(p)
         else: decay.append(p)
     groups = [{'params': decay, 'weight_decay': weight_decay}, {'params': no_decay, 'weight_decay': 0.0}]
     if fused is None:

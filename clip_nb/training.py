@@ -16,7 +16,7 @@ import torch.distributed as dist
 from torch import Tensor
 from fastcore.basics import patch
 
-from .config import Config, get_preset, PRESETS, CLIP_VOCAB_SIZE, DATASETS, MODEL_FIELDS
+from .config import Config, get_preset, PRESETS, CLIP_VOCAB_SIZE, DATASETS, MODEL_FIELDS, RECIPES
 from .model import CLIP, contrastive_loss, param_groups
 from .pretrained import read_init, lock_towers, set_train_mode
 
@@ -284,7 +284,7 @@ def _start_from(self:Trainer, config:Config)->Config:
 @patch
 def _initial_model(self:Trainer)->CLIP:
     "The model a run starts from: a copy of the init weights or a new random CLIP, with the configured towers locked."
-    if self.init_weights is None: model = CLIP(self.config)
+    if self.init_weights is None: model = init_image_tower(CLIP(self.config), self.config)   # the recipe's initialisation
     else:
         import copy
         model = copy.deepcopy(self.init_weights.model).train()
@@ -596,11 +596,13 @@ def build_train_parser()->argparse.ArgumentParser:
     return p
 
 # %% ../nbs/17_trainer.ipynb #52b8ec53
-TRAIN_FLAGS.update(init='init', lock_image='lock_image', lock_image_unlocked_groups='lock_image_unlocked_groups',
+TRAIN_FLAGS.update(recipe='recipe', init='init', lock_image='lock_image', lock_image_unlocked_groups='lock_image_unlocked_groups',
                    lock_text='lock_text', lock_text_unlocked_layers='lock_text_unlocked_layers')
 
 def _add_start_flags(p:argparse.ArgumentParser):
-    "The flags that start from pretrained weights and lock towers."
+    "The flags that choose the recipe, start from pretrained weights and lock towers."
+    p.add_argument('--recipe', choices=tuple(RECIPES), help="clip_nb (default) or openclip: open_clip_train's defaults (AdamW 0.9, "
+                   "0.999, 1e-8; decay on the embeddings; PyTorch's init of the image tower; no gradient clipping unless set)")
     g = p.add_argument_group('starting from pretrained weights')
     g.add_argument('--init', help='start from these weights: an OpenCLIP .pt/.bin/.safetensors file (NAME.json beside it is read '
                    'too), an OpenAI .pt, or a clip_nb checkpoint; they set the model shape, image size and tokenizer')
@@ -610,7 +612,7 @@ def _add_start_flags(p:argparse.ArgumentParser):
     g.add_argument('--lock_text_unlocked_layers', type=int, help='with --lock_text: leave the last N groups of the text tower trainable')
 
 # %% ../nbs/17_trainer.ipynb #014213d0
-RESUME_FIXED = MODEL_FIELDS + ('tokenizer', 'bpe_path', 'dataset', 'learning_rate', 'weight_decay', 'warmup_steps', 'seed', 'init')
+RESUME_FIXED = MODEL_FIELDS + ('tokenizer', 'bpe_path', 'dataset', 'learning_rate', 'weight_decay', 'warmup_steps', 'seed', 'init', 'recipe')
 
 def _parse_field(name:str, text:str):
     "Parse `text` as the value of Config field `name`, using the field's annotated type."
@@ -638,6 +640,7 @@ def train_config_from_args(args:argparse.Namespace, # parsed clip_nb_train argum
         over[k.strip()] = _parse_field(k.strip(), v.strip())
     if over.get('csv_separator') in ('tab', '\\t'): over['csv_separator'] = '\t'
     if over.get('tokenizer') == 'clip' and 'vocab_size' not in over: over['vocab_size'] = CLIP_VOCAB_SIZE   # CLIP's ids need it
+    if over.get('recipe') == 'openclip' and 'grad_clip' not in over: over['grad_clip'] = 0.0   # open_clip_train clips only when asked
     if getattr(args, 'output_dir', None) and not getattr(args, 'log_dir', None) and 'log_dir' not in over:
         over['log_dir'] = str(Path(args.output_dir)/'runs'/'clip_training')
     if getattr(args, 'model_config', None) and saved is None:   # the shape of an OpenCLIP model; flags still win
