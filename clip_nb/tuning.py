@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_tuning.ipynb #a351876c
 from __future__ import annotations
-import argparse, gc, inspect, json, math, os, shutil, socket, subprocess, sys, time, warnings
+import argparse, gc, inspect, json, logging, math, os, shutil, socket, subprocess, sys, time, warnings
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -20,7 +20,8 @@ from .config import Config, get_preset, PRESETS
 __all__ = ['DEFAULT_SEARCH_SPACE', 'PRUNERS', 'DEFAULT_CATCH', 'STORAGE_KINDS', 'SETUP_ATTR', 'WORKER_CODE', 'normalize_space',
            'suggest_params', 'parse_param', 'recall_score', 'train_trial', 'importances_available', 'study_figures',
            'study_summary', 'save_results', 'make_pruner', 'make_storage', 'run_study', 'claim_trial', 'run_queued',
-           'open_study', 'join_study', 'run_workers', 'tune_parser', 'tune_setup', 'tune_cli', 'main']
+           'open_study', 'join_study', 'run_workers', 'tune_parser', 'tune_setup', 'OneLineTrialErrors', 'tune_cli',
+           'main']
 
 # %% ../nbs/18_tuning.ipynb #e4c04e5c
 DEFAULT_SEARCH_SPACE = {
@@ -599,6 +600,13 @@ def _tune_join(args, argv):
     for p in procs: p.wait()
     print(f'worker {socket.gethostname()}:{os.getpid()} ran trials {ran}')
 
+# %% ../nbs/18_tuning.ipynb #ff053c55
+class OneLineTrialErrors(logging.Filter):
+    "A logging filter that keeps the message of a record and drops its traceback (Optuna's failed-trial warnings)."
+    def filter(self, record:logging.LogRecord)->bool:
+        if record.exc_info: record.exc_info, record.exc_text = None, None
+        return True
+
 # %% ../nbs/18_tuning.ipynb #1bc0dab0
 def tune_cli(argv:Optional[list]=None, # command-line arguments (None: sys.argv[1:])
             ):
@@ -606,8 +614,9 @@ def tune_cli(argv:Optional[list]=None, # command-line arguments (None: sys.argv[
     args = tune_parser().parse_args(argv)
     if args.report: return _tune_report(args)
     if args.workers < 1: raise ValueError(f'--workers must be at least 1, got {args.workers}')
-    verbosity = optuna.logging.get_verbosity()
+    verbosity, one_line = optuna.logging.get_verbosity(), OneLineTrialErrors()
     optuna.logging.set_verbosity(optuna.logging.INFO)
+    for h in logging.getLogger('optuna').handlers: h.addFilter(one_line)
     t0 = time.time()
     try:
         if args.join: return _tune_join(args, argv)
@@ -617,7 +626,9 @@ def tune_cli(argv:Optional[list]=None, # command-line arguments (None: sys.argv[
                   out_dir=args.out_dir, seed=args.seed, keep_checkpoints=args.keep_checkpoints)
         if args.workers > 1: study = run_workers(workers=args.workers, heartbeat=args.heartbeat, **kw)
         else: study = run_study(retry_interrupted=not args.no_retry_interrupted, **kw)
-    finally: optuna.logging.set_verbosity(verbosity)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+        for h in logging.getLogger('optuna').handlers: h.removeFilter(one_line)
     print(f"\n{len(study.trials)} trials in the study ({time.time() - t0:.0f} s this run). Results in {args.out_dir}/:")
     print(Path(args.out_dir, 'best_hyperparameters.txt').read_text())
 
