@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 from .config import Config, CLIP_VOCAB_SIZE, MODEL_FIELDS
-from .model import CLIP, from_openclip_state_dict, load_openclip_checkpoint, to_openclip_state_dict, _is_torchscript
+from .model import (CLIP, from_openclip_state_dict, load_openclip_checkpoint, openclip_config_fields, to_openclip_state_dict,
+                           _is_torchscript)
 from .checkpoints import CheckpointError, load_checkpoint_file
 from .tokenizer import Tokenizer
 
@@ -41,7 +42,6 @@ def _clip_nb_weights(ck:dict, path:Path)->InitWeights:
 # %% ../nbs/16_pretrained.ipynb #c6987be8
 def _openclip_weights(path:Path, sd:Optional[dict], activation:Optional[str])->InitWeights:
     "An OpenCLIP state dict or an OpenAI file: the shape from the tensors (and NAME.json beside it), CLIP's BPE for the captions."
-    from clip_nb.model import openclip_config_fields
     over = {}
     if path.with_suffix('.json').is_file():   # OpenCLIP's model config of these weights: heads that are not 64 wide, QuickGELU
         try: over = {k: v for k, v in openclip_config_fields(path.with_suffix('.json')).items() if k in ('num_heads', 'text_heads', 'activation')}
@@ -52,7 +52,7 @@ def _openclip_weights(path:Path, sd:Optional[dict], activation:Optional[str])->I
         else:
             over.setdefault('activation', 'quick_gelu' if 'input_resolution' in sd else 'gelu')   # OpenAI's state dicts
             model = from_openclip_state_dict(sd, **over).eval()
-    except (ValueError, KeyError, IndexError, RuntimeError) as e:
+    except Exception as e:   # whatever the reader met (a corrupt .safetensors raises the library's own error type)
         raise ValueError(f"{path} is not CLIP weights that clip_nb can build: {' '.join(str(e).split())[:300]}") from None
     kind = 'openai' if (sd is None and _is_torchscript(path)) or (sd is not None and 'input_resolution' in sd) else 'openclip'
     vocab = model.config.vocab_size
