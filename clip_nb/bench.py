@@ -12,11 +12,11 @@ from .config import Config, get_preset
 from .pretrained import openclip_model_config
 
 # %% auto #0
-__all__ = ['openclip_model_cfg', 'OPENCLIP_WRAPPER', 'b16_config', 'bench_config', 'build_pair', 'random_batch', 'openclip_step',
-           'clipnb_step', 'alternate', 'matmul_peak', 'train_flops', 'step_peak_memory', 'cached_peak',
-           'bench_train_step', 'bench_inference', 'bench_loader', 'bench_shard_loader', 'write_openclip_csv',
-           'bench_end_to_end', 'machine_description', 'format_results', 'run_benchmarks', 'bench_parser', 'bench_cli',
-           'main']
+__all__ = ['openclip_model_cfg', 'OPENCLIP_WRAPPER', 'E2E_SHAPES', 'E2E_DEFAULTS', 'b16_config', 'bench_config', 'build_pair',
+           'random_batch', 'openclip_step', 'clipnb_step', 'alternate', 'matmul_peak', 'train_flops',
+           'step_peak_memory', 'cached_peak', 'bench_train_step', 'bench_inference', 'bench_loader',
+           'bench_shard_loader', 'write_openclip_csv', 'bench_end_to_end', 'machine_description', 'format_results',
+           'run_benchmarks', 'bench_parser', 'bench_cli', 'main']
 
 # %% ../nbs/20_bench.ipynb #080a23d0
 def b16_config(**overrides)->Config:
@@ -377,8 +377,15 @@ def _run(cmd, log, env=None):
         raise RuntimeError(f"{' '.join(map(str, cmd[:3]))} ... failed (exit {r.returncode}); see {log}:\n" + Path(log).read_text()[-3000:])
     return dt
 
+# %% ../nbs/20_bench.ipynb #306b8051
+E2E_SHAPES = {'tiny': {},
+              'mid': dict(patch_size=8, embed_dim=192, depth=4, num_heads=3, text_embed_dim=192, text_depth=4, text_heads=3,
+                          context_length=77, output_dim=128)}
+E2E_DEFAULTS = {'tiny': dict(epochs=8, precision='bf16', own_recipe=False),   # OpenCLIP gets clip_nb's betas/eps/clipping
+                'mid': dict(epochs=6, precision='fp32', own_recipe=True)}     # each trainer its own recipe
+
 # %% ../nbs/20_bench.ipynb #5534ac81
-def _e2e_clip_nb(work:Path, root:Path, config:Config, ds:dict, tok, env:dict)->dict:
+def _e2e_clip_nb(work:Path, root:Path, config:Config, ds:dict, tok, env:dict, shape:str='tiny')->dict:
     "Run clip_nb_train with the settings of `config`; wall time, test metrics and the command."
     from clip_nb.metrics import evaluate
     from clip_nb.model import CLIP
@@ -389,6 +396,7 @@ def _e2e_clip_nb(work:Path, root:Path, config:Config, ds:dict, tok, env:dict)->d
            '--num_workers', config.num_workers, '--seed', config.seed, '--keep_last_k', 1, '--no_tensorboard',
            '--set', 'tokenizer=clip', '--set', 'vocab_size=49408', '--set', f'warmup_steps={config.warmup_steps}',
            '--set', f'weight_decay={config.weight_decay}', '--set', f'eval_every={epochs}', '--device', 'cpu']
+    for k, v in E2E_SHAPES[shape].items(): cmd += ['--set', f'{k}={v}']   # the shape's fields (none for tiny)
     if config.max_samples: cmd += ['--max_samples', config.max_samples]
     wall = _run(cmd, work/'clip_nb.log', env)
     ck = load_checkpoint_file(out/f'checkpoint_epoch_{epochs}.pth')
@@ -396,12 +404,14 @@ def _e2e_clip_nb(work:Path, root:Path, config:Config, ds:dict, tok, env:dict)->d
     m = evaluate(model, ds['test'], tok, config, precision='fp32')
     return dict(wall_s=wall, metrics=m, cmd=' '.join(shlex.quote(str(c)) for c in cmd))
 
-def _e2e_openclip(work:Path, config:Config, ds:dict, tok, env:dict)->dict:
+def _e2e_openclip(work:Path, config:Config, ds:dict, tok, env:dict, shape:str='tiny',
+                  own_recipe:bool=False, # True: open_clip_train's own AdamW betas/eps and no clipping (else clip_nb's, passed as flags)
+                 )->dict:
     "Run open_clip_train on the same data and settings as a CSV of all epochs; wall time, test metrics and the command."
     from clip_nb.metrics import evaluate
     from clip_nb.model import load_openclip_checkpoint
     mdir = work/'openclip_models'; mdir.mkdir(exist_ok=True)
-    (mdir/'clipnb-tiny.json').write_text(json.dumps(openclip_model_cfg(config), indent=2))
+    (mdir/f'clipnb-{shape}.json').write_text(json.dumps(openclip_model_cfg(config), indent=2))
     csv_path = work/'openclip_train.csv'
     n_rows = write_openclip_csv(ds['train'], csv_path, config.num_epochs, config.seed)
     logs = work/'openclip_logs'
@@ -409,11 +419,11 @@ def _e2e_openclip(work:Path, config:Config, ds:dict, tok, env:dict)->dict:
         import shutil; shutil.rmtree(logs/'run')
     cmd = [sys.executable, '-c', OPENCLIP_WRAPPER, mdir, '--train-data', csv_path, '--dataset-type', 'csv',
            '--csv-img-key', 'filepath', '--csv-caption-key', 'title', '--csv-separator', '\t',
-           '--model', 'clipnb-tiny', '--epochs', 1, '--batch-size', config.batch_size, '--lr', config.learning_rate,
-           '--wd', config.weight_decay, '--warmup', config.warmup_steps, '--beta1', 0.9, '--beta2', 0.98, '--eps', 1e-6,
-           '--grad-clip-norm', 1.0, '--precision', 'amp_bf16' if config.precision == 'bf16' else 'fp32',
+           '--model', f'clipnb-{shape}', '--epochs', 1, '--batch-size', config.batch_size, '--lr', config.learning_rate,
+           '--wd', config.weight_decay, '--warmup', config.warmup_steps, '--precision', 'amp_bf16' if config.precision == 'bf16' else 'fp32',
            '--workers', config.num_workers, '--seed', config.seed,
            '--logs', logs, '--name', 'run', '--save-frequency', 1, '--report-to', '', '--log-every-n-steps', 50]
+    if not own_recipe: cmd += ['--beta1', 0.9, '--beta2', 0.98, '--eps', 1e-6, '--grad-clip-norm', 1.0]
     wall = _run(cmd, work/'openclip.log', env)
     model = load_openclip_checkpoint(logs/'run'/'checkpoints'/'epoch_1.pt', num_heads=config.num_heads,
                                      text_heads=config.text_heads)
@@ -422,30 +432,33 @@ def _e2e_openclip(work:Path, config:Config, ds:dict, tok, env:dict)->dict:
                 cmd='python bench/openclip_train.py ' + ' '.join(shlex.quote(str(c)) for c in cmd[3:]))
 
 # %% ../nbs/20_bench.ipynb #38ef1785
-def bench_end_to_end(work_dir:str|Path, # where data copies, logs and checkpoints go
-                     epochs:int=8, # training epochs (the tiny preset's 8)
-                     precision:str='bf16', # 'bf16' (the tiny preset's) or 'fp32'
+def bench_end_to_end(work_dir:str|Path, # where data copies, logs and checkpoints go (mid: in work_dir/mid)
+                     epochs:int|None=None, # training epochs (None: the shape's, E2E_DEFAULTS)
+                     precision:str|None=None, # 'bf16' or 'fp32' (None: the shape's)
                      batch_size:int=128, lr:float=1e-3, warmup:int=50, wd:float=0.1, # the tiny preset's optimisation
                      workers:int=2, seed:int=42, # data-loader workers, seed
                      data_path:str|None=None, # shapes data folder (None: clip_nb's default)
                      max_samples:int|None=None, # limit the number of images (quick checks)
                      which:tuple=('clip_nb', 'OpenCLIP'), # which trainers to run
+                     shape:str='tiny', # 'tiny' or 'mid' (E2E_SHAPES)
                     )->dict: # one result row
-    "Train the tiny model with `clip_nb_train` and with `open_clip_train` on the same data and settings; wall time and test recall@1 of both."
+    "Train one shape with `clip_nb_train` and with `open_clip_train` on the same data and settings; wall time and test recall@1 of both."
     from clip_nb.data import make_shapes_dataset, build_datasets
     from clip_nb.tokenizer import build_tokenizer
-    work = Path(work_dir).resolve(); work.mkdir(parents=True, exist_ok=True)
+    if shape not in E2E_SHAPES: raise ValueError(f"Unknown end-to-end shape {shape!r}: choose one of {sorted(E2E_SHAPES)}")
+    d = E2E_DEFAULTS[shape]; epochs, precision = epochs or d['epochs'], precision or d['precision']
+    work = Path(work_dir).resolve() / ('' if shape == 'tiny' else shape); work.mkdir(parents=True, exist_ok=True)
     root = Path(make_shapes_dataset(data_path))
     config = get_preset('tiny', dataset='shapes', data_path=str(root), tokenizer='clip', vocab_size=49408, num_epochs=epochs,
                         batch_size=batch_size, learning_rate=lr, warmup_steps=warmup, weight_decay=wd, precision=precision,
-                        num_workers=workers, seed=seed, max_samples=max_samples, eval_every=epochs, device='cpu')
+                        num_workers=workers, seed=seed, max_samples=max_samples, eval_every=epochs, device='cpu', **E2E_SHAPES[shape])
     ds = build_datasets(config, verbose=False)
     tok = build_tokenizer(config)
     env = {**os.environ, 'OMP_NUM_THREADS': str(torch.get_num_threads())}
-    row = dict(kind='e2e', setting='tiny', precision=precision, epochs=epochs, batch=batch_size, lr=lr,
+    row = dict(kind='e2e', setting=shape, precision=precision, epochs=epochs, batch=batch_size, lr=lr, own_recipe=d['own_recipe'],
                n_train=len(ds['train'].image_paths), n_test=len(ds['test'].image_paths))
-    if 'clip_nb' in which: row['clip_nb'] = _e2e_clip_nb(work, root, config, ds, tok, env)
-    if 'OpenCLIP' in which: row['OpenCLIP'] = _e2e_openclip(work, config, ds, tok, env)
+    if 'clip_nb' in which: row['clip_nb'] = _e2e_clip_nb(work, root, config, ds, tok, env, shape)
+    if 'OpenCLIP' in which: row['OpenCLIP'] = _e2e_openclip(work, config, ds, tok, env, shape, d['own_recipe'])
     if 'clip_nb' in row and 'OpenCLIP' in row:
         row['wall_ratio'] = row['clip_nb']['wall_s'] / row['OpenCLIP']['wall_s']
     return row
@@ -509,7 +522,9 @@ def _shard_lines(r:dict, rows:list)->list:
 
 def _e2e_lines(r:dict)->list:
     "The end-to-end table, the wall-time ratio and the commands."
-    out = [f"### End to end: tiny preset, shapes data, {r['epochs']} epochs, batch {r['batch']}, lr {r['lr']}, {r['precision']}", '',
+    shape = 'tiny preset' if r.get('setting', 'tiny') == 'tiny' else f"{r['setting']} shape"
+    recipe = ('; each trainer its own recipe otherwise' if r.get('own_recipe') else '')
+    out = [f"### End to end: {shape}, shapes data, {r['epochs']} epochs, batch {r['batch']}, lr {r['lr']}, {r['precision']}{recipe}", '',
            f"{r['n_train']} training images, {r['n_test']} test images; recall@1 on the test split by `clip_nb.metrics.evaluate`.", '',
            '| trainer | wall time (s) | image→text R@1 | text→image R@1 | i2t R@1 (same attributes) | t2i R@1 (same attributes) |',
            '|---|---|---|---|---|---|']
@@ -590,7 +605,8 @@ def bench_parser()->argparse.ArgumentParser:
     p.add_argument('--loader', action='store_true', help='also time the training data loader (tiny preset, shapes data)')
     p.add_argument('--shards', action='store_true', help='also time the shard loader against the tiny training step (shards in WORK_DIR/shards)')
     p.add_argument('--e2e', action='store_true', help='also run clip_nb_train against open_clip_train end to end (minutes)')
-    p.add_argument('--e2e_epochs', type=int, default=8, help='epochs of the end-to-end runs')
+    p.add_argument('--e2e_epochs', type=int, help='epochs of the end-to-end runs (default: 8 for tiny, 6 for mid)')
+    p.add_argument('--e2e_shape', default='tiny', choices=('tiny', 'mid'), help='model shape of the end-to-end runs (E2E_SHAPES)')
     p.add_argument('--data_path', help='shapes data folder (default: clip_nb default location)')
     p.add_argument('--work_dir', default='bench/work', help='end-to-end logs, CSV and checkpoints')
     p.add_argument('--out', help='write the markdown report here (e.g. bench/RESULTS.md)')
@@ -645,8 +661,10 @@ def bench_cli(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
         rows = run_benchmarks(settings, precisions, a.device, batch, a.reps, a.warmup, inference=not a.no_inference)
     if a.loader: rows.append(bench_loader(a.data_path))
     if a.shards: rows.append(bench_shard_loader(a.work_dir, a.data_path))
-    if a.e2e: rows.append(bench_end_to_end(a.work_dir, a.e2e_epochs, data_path=a.data_path))
+    if a.e2e: rows.append(bench_end_to_end(a.work_dir, a.e2e_epochs, data_path=a.data_path, shape=a.e2e_shape))
     header = _run_header(a.device, argv, start, load0, kept)
+    if not any(r['kind'] in ('train', 'encode_image', 'encode_text') for r in rows):   # no step timed: no peak, no method
+        for k in ('matmul peak (measured in this run)', 'method'): header.pop(k)
     md = format_results(rows, header)
     print(md)
     if a.out: Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(md + '\n')
