@@ -11,15 +11,14 @@ import torch
 from clip_nb.config import get_preset
 from clip_nb.data import make_shapes_dataset, build_datasets
 from clip_nb.tokenizer import build_tokenizer
-from clip_nb.bench import openclip_model_cfg, write_openclip_csv, OPENCLIP_WRAPPER
+from clip_nb.bench import E2E_SHAPES, openclip_model_cfg, write_openclip_csv, OPENCLIP_WRAPPER
 from clip_nb.metrics import evaluate
 from clip_nb.model import load_openclip_checkpoint
 work = Path(sys.argv[1]).resolve(); work.mkdir(exist_ok=True, parents=True)
 extra = sys.argv[2:]
 seed = 42
 if '--seed' in extra: k = extra.index('--seed'); seed = int(extra[k + 1]); del extra[k:k + 2]
-MID = dict(img_size=64, patch_size=8, embed_dim=192, depth=4, num_heads=3, text_embed_dim=192, text_depth=4, text_heads=3,
-           context_length=77, vocab_size=49408, tokenizer='clip', output_dim=128)
+MID = dict(img_size=64, vocab_size=49408, tokenizer='clip', **E2E_SHAPES['mid'])   # the benchmark chapter's mid shape
 E = 6
 cfg = get_preset('tiny', **MID, precision='fp32', batch_size=128, learning_rate=1e-3, weight_decay=0.1, warmup_steps=50,
                  num_epochs=E, seed=seed, num_workers=1, device='cpu')

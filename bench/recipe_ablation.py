@@ -10,6 +10,7 @@ line with the test recall; checkpoints go to out_NAME/ in the current folder.
 """
 import json, sys, time, torch
 from clip_nb.config import get_preset, RECIPES
+from clip_nb.bench import E2E_SHAPES
 from clip_nb.training import Trainer, evaluate_model
 
 args = sys.argv[1:]
@@ -22,8 +23,7 @@ if 'adam' in knobs: recipe.update(adam_betas=RECIPES['openclip']['adam_betas'], 
 if 'wdemb' in knobs: recipe['decay_embeddings'] = True
 if 'vinit' in knobs: recipe['image_init'] = 'torch'
 RECIPES['ablation'] = recipe
-MID = dict(img_size=64, patch_size=8, embed_dim=192, depth=4, num_heads=3, text_embed_dim=192, text_depth=4, text_heads=3,
-           context_length=77, vocab_size=49408, tokenizer='clip', output_dim=128)
+MID = dict(img_size=64, vocab_size=49408, tokenizer='clip', **E2E_SHAPES['mid'])   # the benchmark chapter's mid shape
 cfg = get_preset('tiny', **MID, precision='fp32', batch_size=128, learning_rate=1e-3, weight_decay=0.1, warmup_steps=50, num_epochs=6,
                  seed=seed, num_workers=1, num_threads=1, eval_every=6, device='cpu', save_dir=f'out_{args[0]}',
                  log_dir=f'out_{args[0]}/runs', grad_clip=0.0 if 'noclip' in knobs else 1.0, recipe='ablation')
