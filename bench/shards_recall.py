@@ -1,4 +1,5 @@
-"""Test recall after the default clip_nb_train run (tiny preset, 16 epochs, shapes data), from the image cache and
+"""Test recall after a clip_nb_train run of the tiny preset as it was measured (16 epochs, `clip_nb.bench.TINY_16`, passed
+as flags; the preset's later one-minute settings differ), on the shapes data, from the image cache and
 from shards of the same data, for several seeds: the seed-to-seed spread of each path and the difference between them.
 With --full_seeds, also the shards path with a shuffle buffer larger than the data ('shards-full': every epoch a uniform
 permutation, the order the cache path draws), for those seeds.
@@ -24,8 +25,10 @@ def recalls(text):
 
 
 def command(path, seed, shards, out):
+    from clip_nb.bench import TINY_16
     cmd = [sys.executable, '-c', 'from clip_nb.training import main; main()', '--no_progress', '--no_tensorboard',
            '--seed', str(seed), '--output_dir', str(out)]
+    for k, v in TINY_16.items(): cmd += ['--set', f'{k}={v}']
     if path == 'cache': return cmd
     cmd += ['--set', 'dataset=shards', '--data_path', str(shards)]
     if path == 'shards-full':   # a buffer that holds every sample: each epoch is a uniform permutation

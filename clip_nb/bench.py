@@ -12,8 +12,8 @@ from .config import Config, get_preset
 from .pretrained import openclip_model_config
 
 # %% auto #0
-__all__ = ['openclip_model_cfg', 'OPENCLIP_WRAPPER', 'E2E_SHAPES', 'E2E_DEFAULTS', 'b16_config', 'bench_config', 'build_pair',
-           'random_batch', 'openclip_step', 'clipnb_step', 'alternate', 'matmul_peak', 'train_flops',
+__all__ = ['openclip_model_cfg', 'OPENCLIP_WRAPPER', 'TINY_16', 'E2E_SHAPES', 'E2E_DEFAULTS', 'b16_config', 'bench_config',
+           'build_pair', 'random_batch', 'openclip_step', 'clipnb_step', 'alternate', 'matmul_peak', 'train_flops',
            'step_peak_memory', 'cached_peak', 'bench_train_step', 'bench_inference', 'bench_loader',
            'bench_shard_loader', 'write_openclip_csv', 'bench_end_to_end', 'machine_description', 'format_results',
            'run_benchmarks', 'bench_parser', 'bench_cli', 'main']
@@ -378,9 +378,12 @@ def _run(cmd, log, env=None):
     return dt
 
 # %% ../nbs/20_bench.ipynb #306b8051
-E2E_SHAPES = {'tiny': {},
-              'mid': dict(patch_size=8, embed_dim=192, depth=4, num_heads=3, text_embed_dim=192, text_depth=4, text_heads=3,
-                          context_length=77, output_dim=128)}
+TINY_16 = dict(num_epochs=16, mlp_ratio=4.0, text_depth=2, temperature=0.07, crop_scale=0.9,
+               num_workers=1, num_threads=1, eval_every=1)   # the tiny preset before its one-minute settings (training chapter)
+_TINY_16_MODEL = {k: TINY_16[k] for k in ('mlp_ratio', 'text_depth', 'temperature', 'crop_scale')}
+E2E_SHAPES = {'tiny': _TINY_16_MODEL,
+              'mid': dict(_TINY_16_MODEL, patch_size=8, embed_dim=192, depth=4, num_heads=3, text_embed_dim=192, text_depth=4,
+                          text_heads=3, context_length=77, output_dim=128)}
 E2E_DEFAULTS = {'tiny': dict(epochs=8, precision='bf16', own_recipe=False),   # OpenCLIP gets clip_nb's betas/eps/clipping
                 'mid': dict(epochs=6, precision='fp32', own_recipe=True)}     # each trainer its own recipe
 
@@ -393,10 +396,10 @@ def _e2e_clip_nb(work:Path, root:Path, config:Config, ds:dict, tok, env:dict, sh
     epochs, out = config.num_epochs, work/'clip_nb'
     cmd = ['clip_nb_train', '--preset', 'tiny', '--dataset', 'shapes', '--data_path', root, '--epochs', epochs,
            '--batch_size', config.batch_size, '--lr', config.learning_rate, '--precision', config.precision, '--output_dir', out,
-           '--num_workers', config.num_workers, '--seed', config.seed, '--keep_last_k', 1, '--no_tensorboard',
+           '--num_workers', config.num_workers, '--num_threads', TINY_16['num_threads'], '--seed', config.seed, '--keep_last_k', 1, '--no_tensorboard',
            '--set', 'tokenizer=clip', '--set', 'vocab_size=49408', '--set', f'warmup_steps={config.warmup_steps}',
            '--set', f'weight_decay={config.weight_decay}', '--set', f'eval_every={epochs}', '--device', 'cpu']
-    for k, v in E2E_SHAPES[shape].items(): cmd += ['--set', f'{k}={v}']   # the shape's fields (none for tiny)
+    for k, v in E2E_SHAPES[shape].items(): cmd += ['--set', f'{k}={v}']   # the shape's fields
     if config.max_samples: cmd += ['--max_samples', config.max_samples]
     wall = _run(cmd, work/'clip_nb.log', env)
     ck = load_checkpoint_file(out/f'checkpoint_epoch_{epochs}.pth')

@@ -24,8 +24,7 @@ def default_device()->str:
 # %% ../nbs/00_config.ipynb #d163e93c
 @dataclass
 class Config:
-    "Every setting of a clip_nb run: model shape, optimisation, data and outputs."
-    # --- image tower (the guide's names) ---
+    "Every setting of a clip_nb run: image tower (the guide's names first), text tower, optimisation, data, outputs."
     img_size: int = 224        # input resolution (square images)
     patch_size: int = 16       # side of each square patch; must divide img_size
     embed_dim: int = 768       # width of the vision transformer
@@ -71,6 +70,7 @@ class Config:
     split_file: Optional[str] = None # Karpathy split file (dataset_flickr30k.json) for Flickr30k
     max_samples: Optional[int] = None # limit the number of images (the guide's debug mode)
     cache_images: bool = True  # decode and resize every image once into a uint8 cache
+    crop_scale: float = 0.9    # training crops keep at least this fraction of an image's area (1.0: no crop)
     cache_dir: Optional[str] = None  # where the image cache lives (None: next to the data)
     tokenizer: str = 'train'   # 'train' learns BPE merges from the training captions; 'clip' loads CLIP's merges
     bpe_path: Optional[str] = None   # CLIP's bpe_simple_vocab_16e6.txt.gz (None: the copy inside open_clip)
@@ -92,6 +92,8 @@ def _check_ranges(c:Config):
         v = getattr(c, name)
         if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
             raise ValueError(f"Config.{name} must be a positive integer, got {v!r}: set {name} to a value >= 1")
+    if not (isinstance(c.crop_scale, (int, float)) and 0 < c.crop_scale <= 1):
+        raise ValueError(f"Config.crop_scale must be in (0, 1], got {c.crop_scale!r}: use 1.0 for no crop, 0.9 for a mild one")
     for name in ['learning_rate', 'temperature', 'mlp_ratio']:
         v = getattr(c, name)
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0:
@@ -221,10 +223,10 @@ PRESETS = {
     'cpu': dict(img_size=224, patch_size=32, embed_dim=384, depth=6, num_heads=6, text_embed_dim=256, text_depth=4,
                 text_heads=4, output_dim=256, batch_size=16, num_epochs=5, device='cpu', num_workers=2,
                 precision='bf16'),
-    'tiny': dict(img_size=64, patch_size=16, embed_dim=128, depth=4, num_heads=4, text_embed_dim=128, text_depth=2,
-                 text_heads=4, context_length=28, vocab_size=1024, output_dim=128, batch_size=128, num_epochs=16,
-                 learning_rate=1e-3, weight_decay=0.1, warmup_steps=50, device='cpu', num_workers=1, num_threads=1,
-                 precision='bf16', save_dir='./checkpoints'),
+    'tiny': dict(img_size=64, patch_size=16, embed_dim=128, depth=4, num_heads=4, text_embed_dim=128, text_depth=1,
+                 text_heads=4, context_length=28, vocab_size=1024, output_dim=128, mlp_ratio=2.0, batch_size=128,
+                 num_epochs=15, learning_rate=1e-3, weight_decay=0.1, temperature=0.03, warmup_steps=50, device='cpu',
+                 num_workers=0, num_threads=2, precision='bf16', crop_scale=1.0, eval_every=3, save_dir='./checkpoints'),
 }
 
 def get_preset(name:str, # one of PRESETS: 'fast-debug', 'standard', 'high-performance', 'cpu', 'tiny'

@@ -13,8 +13,6 @@ import torch
 from fastcore.basics import patch
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, Sampler
-from torchvision.transforms import v2
-from torchvision.transforms.v2 import functional as TF
 from .shapes import *
 from .captions import *
 from .shapes import _FileLock, _pool
@@ -178,14 +176,16 @@ TRAIN_RATIO = (0.9, 1 / 0.9)    # RandomResizedCrop aspect-ratio range
 def train_transform(img_size:int, # output side
                     scale:tuple=TRAIN_SCALE, # range of the crop's area as a fraction of the image
                     ratio:tuple=TRAIN_RATIO, # range of the crop's aspect ratio
-                   )->v2.Compose: # PIL image or uint8 tensor -> normalised float tensor (3, img_size, img_size)
+                   )->'v2.Compose': # PIL image or uint8 tensor -> normalised float tensor (3, img_size, img_size)
     "Training augmentation: mild random resized crop (no flips), then CLIP normalisation."
+    from torchvision.transforms import v2     # here, not at the top: importing torchvision takes 2 s, a cached run needs none of it
     return v2.Compose([v2.ToImage(), v2.RandomResizedCrop(img_size, scale=scale, ratio=ratio, antialias=True),
                        v2.ToDtype(torch.float32, scale=True), v2.Normalize(CLIP_MEAN, CLIP_STD)])
 
 def eval_transform(img_size:int, # output side
-                  )->v2.Compose: # PIL image or uint8 tensor -> normalised float tensor (3, img_size, img_size)
+                  )->'v2.Compose': # PIL image or uint8 tensor -> normalised float tensor (3, img_size, img_size)
     "Evaluation preprocessing: resize the shorter side, centre crop, CLIP normalisation."
+    from torchvision.transforms import v2
     return v2.Compose([v2.ToImage(), v2.Resize(img_size, antialias=True), v2.CenterCrop(img_size),
                        v2.ToDtype(torch.float32, scale=True), v2.Normalize(CLIP_MEAN, CLIP_STD)])
 
@@ -459,6 +459,8 @@ class TrainPairs(Dataset):
                )->torch.Tensor: # float (B, 3, S, S), normalised
         "Seeded random resized crop of every image (torchvision v2 functional), then batched normalisation."
         S, (H, W) = self.ds.img_size, x.shape[-2:]
+        if self.scale[0] >= 1 and (H, W) == (S, S): return normalize_batch(x)   # crop_scale=1: the whole image
+        from torchvision.transforms.v2 import functional as TF
         boxes = crop_params(seeded_uniforms(seeds, 22), H, W, self.scale, self.ratio).tolist()
         out = torch.empty(len(x), 3, S, S, dtype=torch.uint8)
         for k, (top, left, h, w) in enumerate(boxes):
@@ -495,7 +497,8 @@ def train_loader(ds:CaptionDataset, # the training split
     tokens = tokenize_captions(ds.captions, tokenizer, config.context_length, rep)
     if report is None: rep.warn(f'{ds.name} captions')
     cs = CaptionSampler(ds.caption_offsets, config.seed, sampler)
-    return DataLoader(TrainPairs(ds, tokens), batch_size=batch_size or config.batch_size, sampler=cs,
+    pairs = TrainPairs(ds, tokens, (getattr(config, 'crop_scale', TRAIN_SCALE[0]), 1.0))
+    return DataLoader(pairs, batch_size=batch_size or config.batch_size, sampler=cs,
                       drop_last=drop_last, generator=torch.Generator().manual_seed(config.seed),  # its own: see above
                       **_loader_kwargs(config, num_workers))
 

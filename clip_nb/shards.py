@@ -13,7 +13,6 @@ import torch
 import webdataset as wds
 from PIL import Image
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
-from torchvision.transforms.v2 import functional as TF
 from fastcore.basics import patch
 from .config import Config, get_preset
 from .captions import *
@@ -237,9 +236,12 @@ def _make_batch(items, seed, epoch, tokenizer, context_length, size, scale, rati
     cap, aug = _choices(seed, epoch, idx, [len(c) for _, _, c in items])
     x = torch.from_numpy(np.stack([a for _, a, _ in items])).permute(0, 3, 1, 2)
     H, W = x.shape[-2:]
-    boxes = crop_params(seeded_uniforms(aug.tolist(), 22), H, W, scale, ratio).tolist()
-    out = torch.empty(len(x), 3, size, size, dtype=torch.uint8)
-    for k, (top, left, h, w) in enumerate(boxes): out[k] = TF.resized_crop(x[k], top, left, h, w, [size, size], antialias=True)
+    out = x.contiguous()                            # crop_scale=1 on images of the output size: no crop
+    if scale[0] < 1 or (H, W) != (size, size):
+        from torchvision.transforms.v2 import functional as TF   # imported only when used (2 s)
+        boxes = crop_params(seeded_uniforms(aug.tolist(), 22), H, W, scale, ratio).tolist()
+        out = torch.empty(len(x), 3, size, size, dtype=torch.uint8)
+        for k, (top, left, h, w) in enumerate(boxes): out[k] = TF.resized_crop(x[k], top, left, h, w, [size, size], antialias=True)
     rep = DataReport()
     toks = tokenize_captions([c[j] for (_, _, c), j in zip(items, cap.tolist())], tokenizer, context_length, rep)
     for k, v in rep.items(): bad[k] += v
@@ -371,7 +373,8 @@ def shard_loader(index:ShardIndex, # the shard set (open_shards)
                 )->ShardLoader: # yields (images (B,3,S,S) float, tokens (B,context_length) long, sample numbers (B,) long)
     "The training loader for shards: every used sample once per epoch across processes and workers, reproducible from (seed, epoch)."
     stream = ShardStream(index, tokenizer, batch_size or config.batch_size, config.img_size, config.context_length,
-                         config.seed, rank, world_size, config.shuffle_buffer)
+                         config.seed, rank, world_size, config.shuffle_buffer,
+                         scale=(getattr(config, 'crop_scale', TRAIN_SCALE[0]), 1.0))
     return ShardLoader(stream, **_loader_kwargs(config, num_workers))
 
 # %% ../nbs/11_shards.ipynb #75c114a5
