@@ -23,8 +23,8 @@ from .pretrained import read_init, lock_towers, set_train_mode
 # %% auto #0
 __all__ = ['TRAIN_FLAGS', 'RESUME_FIXED', 'USER_ERRORS', 'recall_summary', 'embedding_loss', 'evaluate_model', 'format_config',
            'Trainer', 'build_splits', 'RunExistsError', 'earlier_run', 'check_no_earlier_run', 'move_run_aside',
-           'build_train_parser', 'train_config_from_args', 'format_report', 'train_cli', 'eval_cli', 'export_cli',
-           'run_cli', 'main', 'eval_main', 'export_main', 'ADAM_BETAS', 'ADAM_EPS', 'seed_everything',
+           'build_train_parser', 'train_config_from_args', 'set_cpu_threads', 'format_report', 'train_cli', 'eval_cli',
+           'export_cli', 'run_cli', 'main', 'eval_main', 'export_main', 'ADAM_BETAS', 'ADAM_EPS', 'seed_everything',
            'build_optimizer', 'WarmupCosine', 'build_scheduler', 'check_precision', 'autocast', 'build_grad_scaler',
            'NonFiniteLossError', 'FeatureModel', 'feature_loss', 'contrastive_backward', 'optimizer_step',
            'keep_freed_memory', 'TEST_PAUSE_ENV', 'CheckpointError', 'atomic_save', 'load_checkpoint_file', 'rng_state',
@@ -651,6 +651,18 @@ def train_config_from_args(args:argparse.Namespace, # parsed clip_nb_train argum
     if ignored: print(f'Resuming: ignoring {ignored} (the checkpoint\'s values are kept for these)', flush=True)
     return Config.from_dict({**saved, **{k: v for k, v in over.items() if k not in RESUME_FIXED}})
 
+# %% ../nbs/17_trainer.ipynb #4f836ae6
+def set_cpu_threads(n:int, # compute threads (0: torch's default, one per core)
+                   )->None:
+    "`torch.set_num_threads(n)`, with a one-line note on stderr when `n` is more than the cores this process may use."
+    if not n: return
+    torch.set_num_threads(n)
+    try: cores = len(os.sched_getaffinity(0))
+    except AttributeError: cores = os.cpu_count() or 1     # no affinity call on this platform
+    if n > cores:
+        print(f"Note: {n} compute threads on {cores} usable core{'s' * (cores > 1)} wait for each other; --num_threads "
+              f"{cores} is faster here (its result differs slightly: sums run in another order)", file=sys.stderr)
+
 # %% ../nbs/17_trainer.ipynb #b4e1b601
 def format_report(metrics:dict, # from evaluate_model
                   split:str='test', # which split was evaluated
@@ -702,7 +714,7 @@ def train_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None:
         moved = move_run_aside(config.save_dir) if int(os.environ.get('RANK', '0')) == 0 else None   # rank 0 only
         if moved: print(f'The earlier run in {config.save_dir} was moved to {moved}', flush=True)
     elif not resume: check_no_earlier_run(config.save_dir)        # before any data is loaded
-    if config.num_threads: torch.set_num_threads(config.num_threads)   # for the whole process, before any computation
+    set_cpu_threads(config.num_threads)   # for the whole process, before any computation
     trainer = Trainer(config, tensorboard=not args.no_tensorboard, progress=False if args.no_progress else None,
                       load_init=not resume)   # a resumed run's weights come from its checkpoint
     try:
@@ -760,7 +772,7 @@ def eval_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: 
     over['device'] = args.device or default_device()
     if over['device'] == 'cpu' and ck['config'].get('precision') == 'fp16' and 'precision' not in over: over['precision'] = 'bf16'
     config = Config.from_dict({**ck['config'], **over})
-    if config.num_threads: torch.set_num_threads(config.num_threads)
+    set_cpu_threads(config.num_threads)
     from clip_nb.tokenizer import Tokenizer
     datasets = build_splits(config, max_samples=config.max_samples)
     if args.split not in datasets: raise SystemExit(f"clip_nb_eval: no split {args.split!r}; this dataset has {sorted(datasets)}")
