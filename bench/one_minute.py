@@ -10,6 +10,8 @@ only mean something on an otherwise idle machine. Recall is deterministic for a 
 import argparse, os, re, shutil, subprocess, sys, time
 from pathlib import Path
 from clip_nb.bench import TINY_16
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shards_recall import recalls   # the report's R@K lines
 
 def flags(d): return [a for k, v in d.items() for a in ('--set', f'{k}={v}')]
 
@@ -23,13 +25,9 @@ STEPS = [('the earlier tiny preset (1 thread, 1 loader worker, 16 epochs)', OLD)
          ('15 epochs, validation every 3rd: the tiny preset now (no flags)', {})]
 
 def report(text):
-    out = {}
-    for line in text.splitlines():
-        m = re.match(r'(text -> image|image -> text)\s+R@1 ([0-9.]+).*same attributes', line)
-        if m: out['t2i' if m.group(1).startswith('text') else 'i2t'] = float(m.group(2))
-        m = re.match(r'zero-shot accuracy: colour ([0-9.]+), shape ([0-9.]+), position ([0-9.]+)', line)
-        if m: out['zs'] = tuple(map(float, m.groups()))
-    return out
+    "Same-attributes R@1 both ways and the zero-shot accuracies of a clip_nb_train report."
+    r, zs = recalls(text) or {}, re.search(r'zero-shot accuracy: colour ([0-9.]+), shape ([0-9.]+), position ([0-9.]+)', text)
+    return dict(t2i=r.get('t2i_R@1_attr'), i2t=r.get('i2t_R@1_attr'), zs=tuple(map(float, zs.groups())) if zs else ())
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
