@@ -60,7 +60,8 @@ def attention_bmm(qkv:Tensor,            # packed projections (B, L, 3D): [q | k
 # %% ../nbs/02_attention.ipynb #d90d409d
 class MultiHeadAttention(nn.Module):
     "Batch-first multi-head self-attention on the fused SDPA kernel, with `nn.MultiheadAttention`'s parameter names."
-    cpu_lowp_bmm = True  # bf16/fp16 on a CPU: `attention_bmm` instead of SDPA (set False to compare)
+    cpu_lowp_bmm = True        # bf16/fp16 on a CPU: `attention_bmm` instead of SDPA (set False to compare)
+    cpu_fp32_bmm_max_len = 32  # float32 on a CPU: `attention_bmm` up to this many tokens, SDPA above (0: always SDPA)
     def __init__(self,
                  dim:int,            # model width D
                  num_heads:int,      # number of heads h; must divide dim
@@ -94,8 +95,8 @@ class MultiHeadAttention(nn.Module):
         B, L, D = x.shape
         qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)          # (B, L, 3D): one matmul for q, k, v
         q, k, v = qkv.view(B, L, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)  # 3 x (B, h, L, d)
-        if (self.cpu_lowp_bmm and attn_mask is None and not return_attn and self._attn_sink is None
-                and qkv.device.type == 'cpu' and qkv.dtype in (torch.bfloat16, torch.float16)):
+        if (attn_mask is None and not return_attn and self._attn_sink is None and qkv.device.type == 'cpu' and
+                (self.cpu_lowp_bmm if qkv.dtype in (torch.bfloat16, torch.float16) else L <= self.cpu_fp32_bmm_max_len)):
             return self.out_proj(attention_bmm(qkv, self.num_heads, is_causal, self.dropout if self.training else 0.))
         if return_attn or self._attn_sink is not None:
             o, w = attention_reference(q, k, v, mask=attn_mask, is_causal=is_causal, return_weights=True)
