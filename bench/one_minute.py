@@ -6,6 +6,8 @@
 Each step's report goes to WORK/stepN.log. Prints a markdown table (wall time of the whole command, test recall@1 text->image
 and image->text with the same attributes, zero-shot accuracies) and the load average before and after each run; wall times
 only mean something on an otherwise idle machine. Recall is deterministic for a given step (and thread count).
+Step 6 is a change to the code, not to the flags: with the current code, steps 0-5 run with it too. Their recorded numbers
+come from the commit in CODE_CHANGES, where the same command reproduces them.
 """
 import argparse, os, re, shutil, subprocess, sys, time
 from pathlib import Path
@@ -22,7 +24,10 @@ STEPS = [('the earlier tiny preset (1 thread, 1 loader worker, 16 epochs)', OLD)
          ('MLP ratio 2, one text layer', dict(T, mlp_ratio=2.0, text_depth=1)),
          ('initial temperature 0.03', dict(T, mlp_ratio=2.0, text_depth=1, temperature=0.03)),
          ('no random crop', dict(T, mlp_ratio=2.0, text_depth=1, temperature=0.03, crop_scale=1.0)),
-         ('15 epochs, validation every 3rd: the tiny preset now (no flags)', {})]
+         ('15 epochs, validation every 3rd', dict(temperature=0.03)),
+         ('softmax of 16-31-token rows in float32 (a code change: row_softmax)', dict(temperature=0.03)),
+         ('initial temperature 0.02: the tiny preset now (no flags)', {})]
+CODE_CHANGES = {6: '1eacbb3'}   # step -> the last commit without that step's code change (check it out to rerun earlier steps)
 
 def report(text):
     "Same-attributes R@1 both ways and the zero-shot accuracies of a clip_nb_train report."
@@ -35,6 +40,9 @@ def main():
     ap.add_argument('--steps', type=int, nargs='*', default=list(range(len(STEPS))))
     a = ap.parse_args()
     work = Path(a.work).resolve(); work.mkdir(parents=True, exist_ok=True)
+    for c, commit in CODE_CHANGES.items():
+        if any(i < c for i in a.steps):
+            print(f'note: steps before {c} were recorded at commit {commit}; this code also has step {c}\'s change', file=sys.stderr)
     rows = []
     for i in a.steps:
         what, over = STEPS[i]

@@ -10,7 +10,8 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['causal_mask', 'attention_reference', 'attention_bmm', 'MultiHeadAttention', 'record_attention']
+__all__ = ['FP32_SOFTMAX_ROWS', 'causal_mask', 'attention_reference', 'row_softmax', 'attention_bmm', 'MultiHeadAttention',
+           'record_attention']
 
 # %% ../nbs/02_attention.ipynb #ea6eeaf8
 def causal_mask(L:int, # sequence length
@@ -37,6 +38,17 @@ def attention_reference(q:Tensor, # queries (..., Lq, d)
     out = weights @ v
     return (out, weights) if return_weights else out
 
+# %% ../nbs/02_attention.ipynb #ff79749a
+FP32_SOFTMAX_ROWS = range(16, 32)  # row lengths that `row_softmax` computes in float32 on a CPU (range(0): never)
+
+def row_softmax(scores:Tensor, # attention scores (..., L)
+               )->Tensor: # probabilities over the last dimension, same shape and dtype
+    "Softmax over the last dimension. On a CPU, bf16/fp16 rows of 16 to 31 entries go through float32, where PyTorch's kernel is faster."
+    if (scores.device.type == 'cpu' and scores.dtype in (torch.bfloat16, torch.float16)
+            and scores.shape[-1] in FP32_SOFTMAX_ROWS):
+        return scores.float().softmax(dim=-1).to(scores.dtype)
+    return scores.softmax(dim=-1)
+
 # %% ../nbs/02_attention.ipynb #b59b55b1
 def attention_bmm(qkv:Tensor,            # packed projections (B, L, 3D): [q | k | v], as F.linear(x, in_proj_weight, in_proj_bias) returns them
                   num_heads:int,         # number of heads h; must divide D
@@ -53,7 +65,7 @@ def attention_bmm(qkv:Tensor,            # packed projections (B, L, 3D): [q | k
         scores = torch.baddbmm(mask, q, k.transpose(1, 2), alpha=d ** -0.5)  # QKᵀ/√d + M in one kernel
     else:
         scores = torch.bmm(q, k.transpose(1, 2)).mul_(d ** -0.5)
-    p = scores.softmax(dim=-1)
+    p = row_softmax(scores)
     if dropout_p > 0: p = F.dropout(p, dropout_p)
     return torch.bmm(p, v).view(B, num_heads, L, d).transpose(1, 2).reshape(B, L, D)
 

@@ -225,7 +225,7 @@ PRESETS = {
                 precision='bf16'),
     'tiny': dict(img_size=64, patch_size=16, embed_dim=128, depth=4, num_heads=4, text_embed_dim=128, text_depth=1,
                  text_heads=4, context_length=28, vocab_size=1024, output_dim=128, mlp_ratio=2.0, batch_size=128,
-                 num_epochs=15, learning_rate=1e-3, weight_decay=0.1, temperature=0.03, warmup_steps=50, device='cpu',
+                 num_epochs=15, learning_rate=1e-3, weight_decay=0.1, temperature=0.02, warmup_steps=50, device='cpu',
                  num_workers=0, num_threads=2, precision='bf16', crop_scale=1.0, eval_every=3, save_dir='./checkpoints'),
 }
 
