@@ -3,7 +3,7 @@
 #   1. the tiny preset for 294 steps in fp16 (with the gradient scaler) and in bf16: the loss falls and
 #      nothing is NaN (a NaN stops clip_nb_train with status 1);
 #   2. an exact resume on the GPU: epochs 4-6 resumed from the fp16 run's epoch-3 checkpoint against the
-#      uninterrupted run (deterministic cuBLAS workspace);
+#      uninterrupted run, both with --deterministic (deterministic cuBLAS, cuDNN and attention kernels);
 #   3. NCCL: a 1-process torchrun that joins an NCCL group and gathers features with gradients;
 #   4. the ViT-B-16-shaped training step at batch 64 and 256 in bf16 against OpenCLIP in the same run
 #      (img/s, ratio, utilisation of the measured bf16 matmul peak, peak memory) and encode_image /
@@ -36,12 +36,13 @@ sys.exit(0 if len(losses) >= 2 and losses[-1] < 0.6 * losses[0] else 1)
 PY
 }
 for prec in fp16 bf16; do
-  name="tiny preset, $prec, 294 steps: runs, no NaN"; check train "$prec" "$W/$prec"
+  det=(); [ "$prec" = fp16 ] && det=(--deterministic)   # the fp16 run is the reference of the resume check
+  name="tiny preset, $prec, 294 steps: runs, no NaN"; check train "$prec" "$W/$prec" ${det[@]+"${det[@]}"}
   name="tiny preset, $prec: the loss falls"; check loss_falls "$W/$prec.log"
 done
 
 mkdir -p "$W/resumed"; cp "$W/fp16/checkpoint_epoch_3.pth" "$W/resumed/"
-name="fp16 resume from epoch 3"; check train fp16 "$W/resumed" --resume "$W/resumed/checkpoint_epoch_3.pth"
+name="fp16 resume from epoch 3"; check train fp16 "$W/resumed" --deterministic --resume "$W/resumed/checkpoint_epoch_3.pth"
 same_weights() {
   python - "$1" "$2" <<'PY'
 import sys, torch

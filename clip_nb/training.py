@@ -23,14 +23,15 @@ from .pretrained import read_init, lock_towers, set_train_mode
 # %% auto #0
 __all__ = ['TRAIN_FLAGS', 'RESUME_FIXED', 'USER_ERRORS', 'recall_summary', 'embedding_loss', 'evaluate_model', 'format_config',
            'Trainer', 'build_splits', 'RunExistsError', 'earlier_run', 'check_no_earlier_run', 'move_run_aside',
-           'build_train_parser', 'train_config_from_args', 'set_cpu_threads', 'format_report', 'train_cli', 'eval_cli',
-           'export_cli', 'run_cli', 'main', 'eval_main', 'export_main', 'ADAM_BETAS', 'ADAM_EPS', 'seed_everything',
-           'build_optimizer', 'WarmupCosine', 'build_scheduler', 'check_precision', 'autocast', 'build_grad_scaler',
-           'NonFiniteLossError', 'FeatureModel', 'feature_loss', 'contrastive_backward', 'optimizer_step',
-           'keep_freed_memory', 'TEST_PAUSE_ENV', 'CheckpointError', 'atomic_save', 'load_checkpoint_file', 'rng_state',
-           'set_rng_state', 'checkpoint_name', 'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints',
-           'remove_stale_temporaries', 'TRAINING_KEYS', 'check_training_checkpoint', 'dist_rank_world',
-           'GatherWithGrad', 'gather_with_grad', 'init_distributed', 'barrier', 'main_process_first', 'MODEL_FIELDS']
+           'build_train_parser', 'train_config_from_args', 'set_cpu_threads', 'set_deterministic', 'format_report',
+           'train_cli', 'eval_cli', 'export_cli', 'run_cli', 'main', 'eval_main', 'export_main', 'ADAM_BETAS',
+           'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine', 'build_scheduler', 'check_precision',
+           'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel', 'feature_loss',
+           'contrastive_backward', 'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV', 'CheckpointError',
+           'atomic_save', 'load_checkpoint_file', 'rng_state', 'set_rng_state', 'checkpoint_name', 'list_checkpoints',
+           'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries', 'TRAINING_KEYS',
+           'check_training_checkpoint', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed',
+           'barrier', 'main_process_first', 'MODEL_FIELDS']
 
 # %% ../nbs/17_trainer.ipynb #b7cb0e2e
 from .loop import *
@@ -590,6 +591,8 @@ def build_train_parser()->argparse.ArgumentParser:
     p.add_argument('--keep_last_k', type=int, help='keep only the newest K epoch checkpoints (the best is always kept)')
     p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE', help='set any Config field, e.g. --set depth=2 (repeatable)')
     p.add_argument('--no_tensorboard', action='store_true', help='do not write TensorBoard logs')
+    p.add_argument('--deterministic', action='store_true',
+                   help='deterministic GPU kernels only (torch.use_deterministic_algorithms): a GPU run repeats bit for bit; slower')
     p.add_argument('--no_progress', action='store_true', help='no progress bars (the epoch lines are still printed)')
     p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
     _add_start_flags(p)
@@ -663,6 +666,13 @@ def set_cpu_threads(n:int, # compute threads (0: torch's default, one per core)
         print(f"Note: {n} compute threads on {cores} usable core{'s' * (cores > 1)} wait for each other; --num_threads "
               f"{cores} is faster here (its result differs slightly: sums run in another order)", file=sys.stderr)
 
+# %% ../nbs/17_trainer.ipynb #ebcb8cbc
+def set_deterministic()->None:
+    "Deterministic kernels for the rest of the process: cuBLAS workspace, cuDNN algorithms, attention and scatter backward passes."
+    os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')   # read when cuBLAS starts: before the first CUDA matmul
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+
 # %% ../nbs/17_trainer.ipynb #b4e1b601
 def format_report(metrics:dict, # from evaluate_model
                   split:str='test', # which split was evaluated
@@ -715,6 +725,7 @@ def train_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None:
         if moved: print(f'The earlier run in {config.save_dir} was moved to {moved}', flush=True)
     elif not resume: check_no_earlier_run(config.save_dir)        # before any data is loaded
     set_cpu_threads(config.num_threads)   # for the whole process, before any computation
+    if args.deterministic: set_deterministic()
     trainer = Trainer(config, tensorboard=not args.no_tensorboard, progress=False if args.no_progress else None,
                       load_init=not resume)   # a resumed run's weights come from its checkpoint
     try:
