@@ -43,7 +43,7 @@ FP32_SOFTMAX_ROWS = range(16, 32)  # row lengths that `row_softmax` computes in 
 
 def row_softmax(scores:Tensor, # attention scores (..., L)
                )->Tensor: # probabilities over the last dimension, same shape and dtype
-    "Softmax over the last dimension. On a CPU, bf16/fp16 rows of 16 to 31 entries go through float32, where PyTorch's kernel is faster."
+    "Softmax over the last dimension. On a CPU, bf16/fp16 rows with a length in `FP32_SOFTMAX_ROWS` go through float32 (faster there)."
     if (scores.device.type == 'cpu' and scores.dtype in (torch.bfloat16, torch.float16)
             and scores.shape[-1] in FP32_SOFTMAX_ROWS):
         return scores.float().softmax(dim=-1).to(scores.dtype)
