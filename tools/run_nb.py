@@ -6,7 +6,10 @@ Cells flagged with a test flag from settings.ini (`#| slow`) keep the outputs th
 first error. Afterwards it lists outputs a reader should not see (machine paths, log lines); run
 `nbdev_clean` before committing.
 
-    python tools/run_nb.py nbs/10_data.ipynb [more.ipynb ...] [--flags slow]
+    python tools/run_nb.py nbs/10_data.ipynb [more.ipynb ...] [--flags slow] [--keep 12,40]
+
+`--keep` names cells (by index) that run for their side effects but keep the outputs they have: a timing
+measured on an idle machine is not replaced by one taken while the machine is busy.
 """
 import argparse, configparser, os, re, sys
 from pathlib import Path
@@ -35,7 +38,7 @@ def output_text(cell):
     return '\n'.join(parts)
 
 
-def run(path, force):
+def run(path, force, keep=()):
     from execnb.nbio import read_nb, write_nb
     from execnb.shell import CaptureShell
     cfg = configparser.ConfigParser(); cfg.read(ROOT / 'settings.ini')
@@ -47,8 +50,10 @@ def run(path, force):
     try:
         for cell in nb.cells:
             if cell.cell_type != 'code' or (directives(cell.source) & skip): continue
+            kept = cell.outputs
             cell.outputs = []          # a cell that now prints nothing must not keep its old outputs
             shell.cell(cell)
+            if cell.idx_ in keep: cell.outputs = kept
             if shell.exc:
                 sys.exit(f'{path}: cell {cell.idx_} failed:\n{shell.prettytb(fname=path)}')
     finally:
@@ -63,5 +68,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('notebooks', nargs='+')
     ap.add_argument('--flags', default='', help='space-separated test flags whose cells run too (e.g. slow)')
+    ap.add_argument('--keep', default='', help='comma-separated indices of cells whose stored outputs are kept (timings)')
     a = ap.parse_args()
-    for nb in a.notebooks: run(nb, a.flags.split())
+    keep = {int(i) for i in a.keep.split(',') if i.strip()}
+    for nb in a.notebooks: run(nb, a.flags.split(), keep)
