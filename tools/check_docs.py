@@ -14,6 +14,8 @@ The site is what a reader sees, so it is checked as rendered, page by page:
 Usage:
     python tools/check_docs.py [--docs _docs]   # after nbdev_docs
     python tools/check_docs.py --selftest        # each check failing on a page broken on purpose
+    python tools/check_docs.py --no-quarto       # the stand-in where no Quarto can be had: nbdev's processing of
+                                                 # the notebooks (nbdev_proc_nbs) and the same checks on its outputs
 Exits 1 with one line per problem.
 """
 import argparse, html, importlib, json, re, sys, tempfile
@@ -137,12 +139,36 @@ def selftest():
     print('selftest passed: every check fails on its broken page, and the clean page passes')
 
 
+def proc_problems() -> list:
+    "Without Quarto: process the notebooks as nbdev does, and check what they would show and link to."
+    import subprocess
+    r = subprocess.run(['nbdev_proc_nbs'], cwd=ROOT, capture_output=True, text=True)
+    if r.returncode: return [f'nbdev_proc_nbs failed: {(r.stderr or r.stdout).strip().splitlines()[-1:]}']
+    problems, nbs = [], {p.name for p in (ROOT / 'nbs').glob('*.ipynb')}
+    for nb in sorted((ROOT / '_proc').glob('*.ipynb')):
+        cells = json.loads(nb.read_text())['cells']
+        shown = '\n'.join(''.join(c['source']) if c['cell_type'] == 'markdown' else
+                           '\n'.join(''.join(o.get('text', '')) + ''.join((o.get('data') or {}).get('text/plain', '')) for o in c.get('outputs', []))
+                           for c in cells)
+        for pat, what in NOISE:
+            m = re.search(pat, shown, re.M)
+            if m: problems.append(f'{nb.name}: shows {what}: ...{shown[max(0, m.start() - 40):m.end() + 40].strip()!r}...')
+        for target in re.findall(r'\]\(([\w.-]+\.ipynb)(?:#[^)]*)?\)', shown):
+            if target not in nbs: problems.append(f'{nb.name}: broken link {target}')
+    return problems
+
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--docs', default=str(ROOT / '_docs'), help='the rendered site (nbdev_docs writes _docs/)')
     ap.add_argument('--selftest', action='store_true', help='show each check failing on a page broken on purpose')
+    ap.add_argument('--no-quarto', action='store_true', help='without Quarto: check the notebooks as nbdev processes them')
     a = ap.parse_args()
     if a.selftest: selftest(); sys.exit()
+    if a.no_quarto:
+        problems = proc_problems()
+        if problems: sys.exit('docs check (without Quarto) failed:\n  ' + '\n  '.join(problems))
+        print('docs check (without Quarto) passed: processed notebooks show no machine paths or log lines, and their links resolve'); sys.exit()
     docs = Path(a.docs)
     if not (docs / 'index.html').exists(): sys.exit(f'{docs} has no index.html: run nbdev_docs first')
     problems = check(docs, ROOT / 'nbs')
