@@ -60,7 +60,6 @@ def _to_rgb(im):
         return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).convert('RGB'), _MODE_NOTE['L']
     return im.convert('RGB'), _MODE_NOTE.get(mode, f'{mode} image converted to RGB')
 
-# %% ../nbs/10_data.ipynb #a2fcd4b9
 def open_rgb(path:str|Path, # image file
              size:int|None=None, # resize the shorter side to size and centre-crop a square (None: keep the size)
             )->tuple: # (PIL RGB image or None, status: 'ok', what was converted, or why it failed)
