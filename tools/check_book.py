@@ -122,6 +122,17 @@ def strip_markdown(s: str) -> str:
     return s
 
 
+def paragraphs(md: str) -> list:
+    "Blank-line separated paragraphs; a fenced block (and what is inside it) belongs to the paragraph before it."
+    out, fence = [], None
+    for block in re.split(r'\n\s*\n', md):
+        if fence is not None or (out and re.match(r'\s*(```|~~~)', block)):
+            out[-1] += '\n\n' + block
+        else: out.append(block)
+        for m in re.finditer(r'^\s*(```|~~~)', block, re.M): fence = None if fence else m.group(1)
+    return out
+
+
 def sentences(paragraph: str):
     return re.split(r'(?<=[.!?])\s+(?=[A-Z(*"“])', paragraph)
 
@@ -142,7 +153,7 @@ def _matches(p: Decimal, decimals: int, pct: bool, approx: bool, pool: set) -> b
 
 def prose_claims(md: str):
     "Yield (sentence, number text, Decimal, decimals, is_percent, is_approx) for each number the prose reports."
-    for para in re.split(r'\n\s*\n', strip_markdown(md)):
+    for para in re.split(r'\n\s*\n', strip_markdown(md)):   # (a fenced block of results is one paragraph here)
         for sent in sentences(para.replace('\n', ' ')):
             if 'et al.' in sent or re.search(r'\]\(http', sent) or re.search(r'(?<!\()https?://', sent): continue
             s = re.sub(r'(?<=\d)\s?[-–—]\s?(?=\d)', ' – ', re.sub(r'\]\([^)]*\)', ']', sent))   # ranges: 2.9-3.4
@@ -173,7 +184,7 @@ def check_numbers(path: Path, cache: dict) -> list:
     own, missing = page_numbers(nb), []
     for i, c in enumerate(nb['cells']):
         if c['cell_type'] != 'markdown': continue
-        for para in re.split(r'\n\s*\n', _text(c['source'])):
+        for para in paragraphs(_text(c['source'])):
             pool = set(own)
             for name in NB_LINK.findall(para):
                 other = notebook_for(name, path)
@@ -251,6 +262,7 @@ def selftest():
         ("Epochs took 2.9-3.6 s.", "2.93 s\n3.41 s", ['3.6']),
         ("The report:\n\n```text\nR@1 0.809\n```", "R@1 0.7", ['0.809']),
         ("Run it:\n\n```sh\nclip_nb_train --epochs 40\n```", "", []),
+        ("Two lines:\n\n```text\nR@1 0.809\n\nR@5 0.950\n```", "R@1 0.809", ['0.950']),
     ]
     bad = 0
     with tempfile.TemporaryDirectory() as d:
@@ -261,7 +273,7 @@ def selftest():
             print(f"{'ok  ' if got == want else 'FAIL'} numbers {prose[:50]!r}: flagged {got}, expected {want}")
         (Path(d) / '16_trainer.ipynb').write_text(json.dumps(nb('x', 'R@1 0.809')))
         for link in ('16_trainer.ipynb', SITE + 'trainer.html'):
-            p = Path(d) / '18_b.ipynb'; p.write_text(json.dumps(nb(f'The default run reaches 0.81 ([the Trainer]({link})).')))
+            p = Path(d) / '18_b.ipynb'; p.write_text(json.dumps(nb(f'The default run ([the Trainer]({link})) prints:\n\n```text\nR@1 0.809\n```')))
             got = [t for _, t, _ in check_numbers(p, {})]
             bad += got != []; print(f"{'ok  ' if got == [] else 'FAIL'} numbers: a result quoted from the linked page {link}: flagged {got}")
         for prose, want in [('Measured on 2026-11-30 on a 2-core AMD EPYC, in its slow phase.', 3),
