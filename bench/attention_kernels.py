@@ -7,7 +7,7 @@ fp32_attention: float32 attention on SDPA against `attention_bmm` (`MultiHeadAtt
 SDPA, a large value forces `attention_bmm`, the default of 32 tokens is what clip_nb does).
 bf16_softmax: the bf16 step with PyTorch's bf16 softmax against `row_softmax`'s float32 route for rows of 16-31 entries
 (`clip_nb.attention.FP32_SOFTMAX_ROWS`).
-Shapes: tiny (the tiny preset: 17 image and 28 text tokens), mid (the benchmark chapter's mid shape: 65 and 77 tokens,
+Shapes: tiny (the tiny preset: 17 image and 28 text tokens), mid (the benchmark appendix's mid shape: 65 and 77 tokens,
 with the tiny vocabulary), b16 (ViT-B-16: 197 and 77). Prints the median step time of each and the ratio OpenCLIP / clip_nb.
 """
 import argparse, statistics

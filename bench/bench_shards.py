@@ -140,7 +140,7 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--rss', help='a shard folder: measure the peak memory of one streamed epoch')
     p.add_argument('--out', help='where the default shards are written (default: next to the shapes data)')
-    p.add_argument('--workers', type=int, default=1, help='loader workers (default 1, as measured in the shards chapter; the tiny preset now uses 0)')
+    p.add_argument('--workers', type=int, default=1, help='loader workers (default 1, as measured in the shards appendix, nbs/a2_shards.ipynb; the tiny preset uses 0)')
     p.add_argument('--shuffle-buffer', type=int, default=1000)
     p.add_argument('--max-batches', type=int, default=30)
     p.add_argument('--default-malloc', action='store_true', help='--rss: workers keep the malloc settings they inherit')

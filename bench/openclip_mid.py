@@ -18,7 +18,7 @@ work = Path(sys.argv[1]).resolve(); work.mkdir(exist_ok=True, parents=True)
 extra = sys.argv[2:]
 seed = 42
 if '--seed' in extra: k = extra.index('--seed'); seed = int(extra[k + 1]); del extra[k:k + 2]
-MID = dict(img_size=64, vocab_size=49408, tokenizer='clip', **E2E_SHAPES['mid'])   # the benchmark chapter's mid shape
+MID = dict(img_size=64, vocab_size=49408, tokenizer='clip', **E2E_SHAPES['mid'])   # the benchmark appendix's mid shape
 E = 6
 cfg = get_preset('tiny', **MID, precision='fp32', batch_size=128, learning_rate=1e-3, weight_decay=0.1, warmup_steps=50,
                  num_epochs=E, seed=seed, num_workers=1, device='cpu')

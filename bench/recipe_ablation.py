@@ -1,4 +1,4 @@
-"""The recipe ablation of the benchmark chapter: clip_nb's Trainer at the mid shape (64 px, patch 8, width 192 x 4 layers in
+"""The recipe ablation of the benchmark appendix: clip_nb's Trainer at the mid shape (64 px, patch 8, width 192 x 4 layers in
 both towers, CLIP BPE, embedding 128; fp32, batch 128, lr 1e-3, wd 0.1, 50 warmup steps, 6 epochs, seed 42), with some of
 open_clip_train's defaults switched in:
 
@@ -23,7 +23,7 @@ if 'adam' in knobs: recipe.update(adam_betas=RECIPES['openclip']['adam_betas'], 
 if 'wdemb' in knobs: recipe['decay_embeddings'] = True
 if 'vinit' in knobs: recipe['image_init'] = 'torch'
 RECIPES['ablation'] = recipe
-MID = dict(img_size=64, vocab_size=49408, tokenizer='clip', **E2E_SHAPES['mid'])   # the benchmark chapter's mid shape
+MID = dict(img_size=64, vocab_size=49408, tokenizer='clip', **E2E_SHAPES['mid'])   # the benchmark appendix's mid shape
 cfg = get_preset('tiny', **MID, precision='fp32', batch_size=128, learning_rate=1e-3, weight_decay=0.1, warmup_steps=50, num_epochs=6,
                  seed=seed, num_workers=1, num_threads=1, eval_every=6, device='cpu', save_dir=f'out_{args[0]}',
                  log_dir=f'out_{args[0]}/runs', grad_clip=0.0 if 'noclip' in knobs else 1.0, recipe='ablation')
