@@ -12,13 +12,17 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['TEST_PAUSE_ENV', 'TRAINING_KEYS', 'CheckpointError', 'atomic_save', 'load_checkpoint_file',
-           'check_training_checkpoint', 'rng_state', 'set_rng_state', 'checkpoint_name', 'list_checkpoints',
-           'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries']
+__all__ = ['TEST_PAUSE_ENV', 'TRAINING_KEYS', 'CheckpointError', 'UnsafeCheckpointError', 'atomic_save', 'pickle_globals',
+           'file_globals', 'safe_globals', 'load_checkpoint_file', 'check_training_checkpoint', 'rng_state',
+           'set_rng_state', 'checkpoint_name', 'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints',
+           'remove_stale_temporaries']
 
 # %% ../nbs/13_checkpoints.ipynb #0f39bb34
 class CheckpointError(RuntimeError):
-    "A checkpoint file could not be loaded safely (corrupt, truncated, or containing arbitrary pickled objects)."
+    "A checkpoint file could not be loaded: corrupt, truncated, not a checkpoint, or unsafe."
+
+class UnsafeCheckpointError(CheckpointError):
+    "A file whose pickle would import code (anything but tensors and plain data): refused, never loaded."
 
 TEST_PAUSE_ENV = 'CLIP_NB_TEST_PAUSE'
 
@@ -65,33 +69,87 @@ def atomic_save(obj, # what to save (tensors and plain Python containers only)
     _fsync_dir(path.parent)
     return path
 
-# %% ../nbs/13_checkpoints.ipynb #155a7d4d
+# %% ../nbs/13_checkpoints.ipynb #39cbe05d
+_STRINGS = {'SHORT_BINUNICODE', 'BINUNICODE', 'BINUNICODE8', 'UNICODE', 'SHORT_BINSTRING', 'BINSTRING', 'STRING'}
+
+def pickle_globals(f, # a binary file positioned at the start of a pickle
+                   found:list|None=None, # imports are appended here as they are read (kept if the pickle is cut off)
+                  )->list: # 'module.name' of each import, in order
+    "What one pickle would import (read up to its STOP instruction), from its opcodes, without running any."
+    import pickletools
+    found = [] if found is None else found
+    memo, strings, prev = {}, [], None
+    for op, arg, _ in pickletools.genops(f):
+        name = op.name
+        if name in _STRINGS: prev = arg; strings.append(arg); continue
+        if name in ('GET', 'BINGET', 'LONG_BINGET'): prev = memo.get(arg); strings.append(prev); continue
+        if name == 'MEMOIZE': memo[len(memo)] = prev; continue
+        if name in ('PUT', 'BINPUT', 'LONG_BINPUT'): memo[arg] = prev; continue
+        if name in ('GLOBAL', 'INST'): found.append(arg.replace(' ', '.'))
+        elif name == 'STACK_GLOBAL': found.append(f'{strings[-2]}.{strings[-1]}' if len(strings) > 1 else '(unknown)')
+        prev = None
+    return found
+
+def file_globals(path:str|Path)->list: # 'module.name' of each import
+    "What a file's pickles would import: each `.pkl` of a torch zip archive, or the pickles at the start of a legacy torch file or a raw pickle."
+    import io, zipfile
+    found = []
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            for n in z.namelist():
+                if n.endswith('.pkl'):
+                    try: pickle_globals(io.BytesIO(z.read(n)), found)
+                    except Exception: pass
+        return found
+    with open(path, 'rb') as f:
+        for _ in range(8):   # a legacy torch file: a few pickles (magic number, version, system, the object, storage keys), then raw bytes
+            try: pickle_globals(f, found)
+            except Exception: break
+    return found
+
+def safe_globals()->set: # 'module.name' strings
+    "What torch's safe loader (`weights_only=True`) may import: its own list and whatever was added with `torch.serialization.add_safe_globals`."
+    try:
+        from torch._weights_only_unpickler import _get_allowed_globals
+        allowed = set(_get_allowed_globals())
+    except Exception:   # a torch without that list: tensors, storages, dtypes and OrderedDict
+        allowed = {'collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_parameter', 'torch.Size',
+                   'torch.device'} | {f'torch.{n}' for n in dir(torch) if n.endswith('Storage') or isinstance(getattr(torch, n), torch.dtype)}
+    try:
+        for g in torch.serialization.get_safe_globals():
+            g = g[0] if isinstance(g, tuple) else g
+            allowed.add(f'{g.__module__}.{g.__qualname__}')
+    except Exception: pass
+    return allowed
+
+# %% ../nbs/13_checkpoints.ipynb #5e525583
 def load_checkpoint_file(path:str|Path, # a checkpoint written by atomic_save / the Trainer
                          map_location='cpu', # where to put the tensors (torch.load's map_location)
                         )->dict:
-    "Load a checkpoint with `torch.load(weights_only=True)`; raise `CheckpointError` naming the file and why if it is unsafe or unreadable."
+    "Load a checkpoint of tensors and plain data; raise `CheckpointError` (`UnsafeCheckpointError` for a file that would run code) naming the file and why."
+    import warnings
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
     if path.stat().st_size == 0:
         raise CheckpointError(f"Cannot read checkpoint {str(path)!r}: the file is empty (0 bytes), so it is corrupt "
                               "(a copy or a write that was cut off)")
-    try: ck = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:
-        msg = str(e)
-        what = re.search(r'Unsupported global: GLOBAL (\S+)', msg)   # the safe loader met a real pickled object
-        if what is None and 'Unsupported operand' in msg and path.open('rb').read(1) == b'\x80':
-            what = re.search(r'Unsupported operand \S+', msg)          # a pickle written without torch.save
-        if what:
-            raise CheckpointError(
-                f"Refusing to load {str(path)!r}: it contains pickled Python objects that are not tensors or plain "
-                f"containers ({what.group(1) if what.groups() else what.group(0)}), and loading those would run arbitrary "
-                "code. clip_nb checkpoints are loaded with torch.load(weights_only=True) and hold only tensors, numbers, "
-                "strings, lists and dicts. If you trust this file, convert it: torch.load(path, weights_only=False), turn "
-                "custom objects into plain dicts, and torch.save the result.") from None
-        inner = re.search(r'WeightsUnpickler error:\s*([^\n]+)', msg)   # the reason, without torch's advice around it
-        first = (inner.group(1) if inner else (msg.strip().splitlines() or [''])[0])[:200]
-        raise CheckpointError(f"Cannot read checkpoint {str(path)!r}: the file is truncated or corrupt, or not a PyTorch "
-                              f"checkpoint ({type(e).__name__}{': ' + first if first else ''})") from None
+    unsafe = [g for g in dict.fromkeys(file_globals(path)) if g not in safe_globals()]
+    if unsafe:
+        raise UnsafeCheckpointError(
+            f"Refusing to load {str(path)!r}: the file is unsafe. Loading it would import and run "
+            f"{', '.join(unsafe[:3])}{' and more' if len(unsafe) > 3 else ''}, which is code, not tensors or plain data. "
+            "clip_nb reads only checkpoints of tensors, numbers, strings, lists and dicts; do not load this file unless "
+            "you know who made it and what it runs.")
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')        # torch's notes about pickle protocols: the file is read or refused either way
+        try: ck = torch.load(path, map_location=map_location, weights_only=True)
+        except Exception as e:
+            msg = str(e)
+            inner = re.search(r'WeightsUnpickler error:\s*([^\n]+)', msg)   # the reason, without torch's advice around it
+            first = (inner.group(1) if inner else (msg.strip().splitlines() or [''])[0])[:200]
+            if 'weights_only' in first: first = ''                          # advice to load unsafely is not passed on
+            raise CheckpointError(f"Cannot read checkpoint {str(path)!r}: the file is truncated or corrupt, or not a PyTorch "
+                                  f"checkpoint ({type(e).__name__}{': ' + first if first else ''})") from None
     if not isinstance(ck, dict):
         raise CheckpointError(f"{str(path)!r} is not a clip_nb checkpoint: expected a dict, got {type(ck).__name__}")
     return ck
