@@ -592,7 +592,8 @@ def run_benchmarks(settings=('tiny', 'b16'), # training-step settings
 # %% ../nbs/a1_bench.ipynb #8479a665
 def bench_parser()->argparse.ArgumentParser:
     "The argument parser of `clip_nb_bench`."
-    p = argparse.ArgumentParser(prog='clip_nb_bench', description='Benchmark clip_nb against OpenCLIP on identical architectures and weights.')
+    from clip_nb.training import CLIParser        # errors in one line, as every clip_nb command
+    p = CLIParser(prog='clip_nb_bench', description='Benchmark clip_nb against OpenCLIP on identical architectures and weights.')
     p.add_argument('--smoke', action='store_true', help='smallest setting only, a few steps (CI: proves the benchmark still runs)')
     p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
     p.add_argument('--device', default='cpu', help="'cpu' or 'cuda' (cuda: ViT-B-16 shape, batch 64, bf16 by default)")

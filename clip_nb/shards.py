@@ -380,7 +380,8 @@ def shard_loader(index:ShardIndex, # the shard set (open_shards)
 # %% ../nbs/a2_shards.ipynb #75c114a5
 def build_shards_parser()->argparse.ArgumentParser:
     "The argument parser of `clip_nb_shards`."
-    p = argparse.ArgumentParser(prog='clip_nb_shards', description='Write a caption source as webdataset tar shards (the '
+    from clip_nb.training import CLIParser        # errors in one line, as every clip_nb command
+    p = CLIParser(prog='clip_nb_shards', description='Write a caption source as webdataset tar shards (the '
         'training split) plus a captions file with images for val/test/heldout, for clip_nb_train --set dataset=shards.')
     p.add_argument('out_dir', help='folder for the shards, index.json, train_captions.txt and eval/')
     p.add_argument('--dataset', default='shapes', choices=('shapes', 'flickr30k', 'csv', 'coco'), help='the source (default: shapes)')
@@ -421,12 +422,9 @@ def shards_cli(argv:Sequence[str]|None=None, # command-line arguments (None: sys
 
 def shards_main(argv:Sequence[str]|None=None, # command-line arguments (None: sys.argv[1:])
                )->None:
-    "The `clip_nb_shards` console script: user errors (ValueError, OSError) end it with one line and exit status 1."
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try: shards_cli(argv)
-    except (ValueError, OSError) as e:
-        if '--debug' in argv or os.environ.get('CLIP_NB_DEBUG', '') not in ('', '0'): raise
-        raise SystemExit(f"clip_nb_shards: error: {' '.join(str(e).split())}") from None
+    "The `clip_nb_shards` console script: user errors end it with one line and exit status 1, warnings are one line each (`run_cli`)."
+    from clip_nb.training import run_cli
+    run_cli('clip_nb_shards', shards_cli, argv)
 
 # %% ../nbs/a2_shards.ipynb #8a7bc82f
 class ShardTrainSplit:
