@@ -123,10 +123,10 @@ def strip_markdown(s: str) -> str:
 
 
 def paragraphs(md: str) -> list:
-    "Blank-line separated paragraphs; a fenced block (and what is inside it) belongs to the paragraph before it."
+    "Blank-line separated paragraphs; a fenced block or a table belongs to the paragraph that introduces it."
     out, fence = [], None
     for block in re.split(r'\n\s*\n', md):
-        if fence is not None or (out and re.match(r'\s*(```|~~~)', block)):
+        if fence is not None or (out and re.match(r'\s*(```|~~~|\|)', block)):
             out[-1] += '\n\n' + block
         else: out.append(block)
         for m in re.finditer(r'^\s*(```|~~~)', block, re.M): fence = None if fence else m.group(1)
@@ -263,6 +263,7 @@ def selftest():
         ("The report:\n\n```text\nR@1 0.809\n```", "R@1 0.7", ['0.809']),
         ("Run it:\n\n```sh\nclip_nb_train --epochs 40\n```", "", []),
         ("Two lines:\n\n```text\nR@1 0.809\n\nR@5 0.950\n```", "R@1 0.809", ['0.950']),
+        ("A table:\n\n| run | R@1 |\n|---|---|\n| a | 0.81 |\n| b | 0.77 |", "R@1 0.809", ['0.77']),
     ]
     bad = 0
     with tempfile.TemporaryDirectory() as d:
@@ -273,7 +274,7 @@ def selftest():
             print(f"{'ok  ' if got == want else 'FAIL'} numbers {prose[:50]!r}: flagged {got}, expected {want}")
         (Path(d) / '16_trainer.ipynb').write_text(json.dumps(nb('x', 'R@1 0.809')))
         for link in ('16_trainer.ipynb', SITE + 'trainer.html'):
-            p = Path(d) / '18_b.ipynb'; p.write_text(json.dumps(nb(f'The default run ([the Trainer]({link})) prints:\n\n```text\nR@1 0.809\n```')))
+            p = Path(d) / '18_b.ipynb'; p.write_text(json.dumps(nb(f'The default run ([the Trainer]({link})) prints:\n\n```text\nR@1 0.809\n```\n\n| R@1 |\n|---|\n| 0.81 |')))
             got = [t for _, t, _ in check_numbers(p, {})]
             bad += got != []; print(f"{'ok  ' if got == [] else 'FAIL'} numbers: a result quoted from the linked page {link}: flagged {got}")
         for prose, want in [('Measured on 2026-11-30 on a 2-core AMD EPYC, in its slow phase.', 3),
