@@ -21,16 +21,16 @@ from .captions import _mix
 from .data import _loader_kwargs, _writable_cache_dir
 
 # %% auto #0
-__all__ = ['SHARD_INDEX', 'SHARD_VERSION', 'IMAGE_FORMATS', 'encode_image', 'write_shards', 'ShardIndex', 'open_shards',
-           'epoch_plan', 'mmap_batch_buffers', 'ShardStream', 'ShardLoader', 'shard_loader', 'build_shards_parser',
-           'shards_cli', 'shards_main', 'ShardTrainSplit', 'build_shard_datasets']
+__all__ = ['SHARD_INDEX', 'SHARD_VERSION', 'IMAGE_FORMATS', 'encode_image', 'encode_image_file', 'write_shards', 'ShardIndex',
+           'open_shards', 'epoch_plan', 'mmap_batch_buffers', 'ShardStream', 'ShardLoader', 'shard_loader',
+           'build_shards_parser', 'shards_cli', 'shards_main', 'ShardTrainSplit', 'build_shard_datasets']
 
 # %% ../nbs/a2_shards.ipynb #0614b979
 SHARD_INDEX = 'index.json'            # the file that lists a shard set's shards and counts
 SHARD_VERSION = 1
 IMAGE_FORMATS = {'jpg': 'JPEG', 'png': 'PNG'}
 
-def encode_image(path:str|Path, # source image file
+def encode_image_file(path:str|Path, # source image file
                  size:int, # side of the stored square image
                  fmt:str='jpg', # 'jpg' or 'png'
                  quality:int=90, # JPEG quality (1-95)
@@ -45,6 +45,9 @@ def encode_image(path:str|Path, # source image file
     buf = io.BytesIO(); im.save(buf, format=IMAGE_FORMATS[fmt], quality=quality)
     return buf.getvalue(), status
 
+encode_image = encode_image_file   # its earlier name, kept for scripts that import it
+
+
 # %% ../nbs/a2_shards.ipynb #0ab7f948
 def _write_tar(path, samples):
     "Write samples (dicts with __key__) to one tar through a temporary name; the count written."
@@ -58,7 +61,7 @@ def _shard_samples(items, first, size, fmt, quality, report, written):
     "The samples of one shard, numbered from `first`; unreadable images counted (once per record) and skipped."
     n = first
     for r, rep in items:
-        data, status = encode_image(r.image, size, fmt, quality)
+        data, status = encode_image_file(r.image, size, fmt, quality)
         if rep == 0 and status != 'ok': report[status] += 1
         if data is None: continue
         meta = dict(captions=list(r.captions), image_id=r.image_id or r.image, key=r.key, repeat=rep)
