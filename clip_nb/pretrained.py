@@ -64,14 +64,18 @@ def _openclip_weights(path:Path, sd:Optional[dict], activation:Optional[str])->I
     return InitWeights(model, fields, None, kind)
 
 # %% ../nbs/15_pretrained.ipynb #14d83dac
-def read_init(path:str|Path, # an OpenCLIP .pt/.bin/.safetensors file, an OpenAI TorchScript .pt, or a clip_nb checkpoint
+def read_init(path:str|Path, # an OpenCLIP .pt/.bin/.safetensors file, an OpenAI TorchScript .pt, a clip_nb checkpoint or a transformers CLIP folder
               activation:Optional[str]=None, # None: 'quick_gelu' for OpenAI files, else the file's; 'quick_gelu' for OpenCLIP -quickgelu models
              )->InitWeights:
     "Read the weights a run starts from, with the Config fields they require; one clear error for anything else."
     path = Path(path)
+    if path.is_dir() and (path / 'config.json').is_file():       # transformers' layout (the transformers appendix)
+        from clip_nb.hf import read_hf
+        model, tok = read_hf(path)
+        return InitWeights(model, {f: getattr(model.config, f) for f in MODEL_FIELDS} | {'tokenizer': model.config.tokenizer}, tok, 'hf')
     if not path.is_file():
         raise FileNotFoundError(f"init weights {str(path)!r} do not exist: give an OpenCLIP .pt/.bin/.safetensors file, "
-                                "an OpenAI .pt or a clip_nb checkpoint")
+                                "an OpenAI .pt, a clip_nb checkpoint or a transformers CLIP folder")
     if path.suffix == '.safetensors' or _is_torchscript(path): return _openclip_weights(path, None, activation)
     try: ck = load_checkpoint_file(path)
     except UnsafeCheckpointError: raise                  # said as it is: the file would run code

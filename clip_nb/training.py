@@ -805,14 +805,24 @@ def eval_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: 
 # %% ../nbs/16_trainer.ipynb #71d75585
 def export_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: sys.argv[1:])
               )->tuple: # (weights path, model config JSON path)
-    "What `clip_nb_export CHECKPOINT OUT.pt` does: write a model as OpenCLIP weights plus its model config JSON."
+    "What `clip_nb_export CHECKPOINT OUT.pt` does: write a model as OpenCLIP weights plus its model config JSON (`--format hf`: a transformers folder)."
     from clip_nb.pretrained import export_openclip
-    p = CLIParser(prog='clip_nb_export', description='Write a clip_nb checkpoint as an OpenCLIP state dict and model config.')
+    p = CLIParser(prog='clip_nb_export', description='Write a clip_nb model as an OpenCLIP state dict and model config, or as a transformers CLIP folder.')
     p.add_argument('checkpoint', help='best_model.pth or checkpoint_epoch_N.pth (any file --init reads)')
-    p.add_argument('output', help='NAME.pt, NAME.bin or NAME.safetensors; NAME.json is written beside it; NAME is the OpenCLIP model name')
+    p.add_argument('output', help='openclip: NAME.pt, NAME.bin or NAME.safetensors (NAME.json beside it; NAME is the model name); hf: a new folder')
+    p.add_argument('--format', choices=('openclip', 'hf'), default='openclip', help="openclip (default) or hf: a folder that transformers' CLIPModel and CLIPProcessor load")
     p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
     args = p.parse_args(argv)
     out = Path(args.output)
+    if args.format == 'hf':
+        from clip_nb.hf import export_hf
+        from clip_nb.tokenizer import Tokenizer
+        w = read_init(args.checkpoint)
+        tok = w.tokenizer or Tokenizer.from_clip_bpe(vocab_size=w.model.config.vocab_size)
+        folder = export_hf(w.model, tok, out)
+        print(f"Wrote {folder}. In Python:\n  model = transformers.CLIPModel.from_pretrained({str(folder)!r})\n"
+              f"  processor = transformers.CLIPProcessor.from_pretrained({str(folder)!r})")
+        return folder, None
     taken = [str(f) for f in (out, out.with_suffix('.json')) if f.exists()]
     if taken: raise FileExistsError(f"{' and '.join(taken)} already exist{'s' if len(taken) == 1 else ''}: choose another "
                                     f"output name, or remove {'it' if len(taken) == 1 else 'them'} first")
