@@ -21,7 +21,7 @@ A number in a markdown cell is *found* when one of these holds:
    for rounding: prose `0.81` matches an output `0.8093`, `36%` matches `0.357` or `35.7%`, and a
    round number after "about", "nearly", "~", ... (`about 19,000`) matches at the precision it states;
 2. it appears in the **code** of the same notebook: a setting the reader can see (`num_epochs=15`);
-3. the paragraph links to another notebook of the book (`[the Trainer](16_trainer.ipynb)`, or its page on the site) and the
+3. the paragraph links to another notebook of the book (`[the Trainer](17_trainer.ipynb)`, or its page on the site) and the
    number appears in that notebook's outputs or code: a result quoted where it was measured.
 
 Exempt, because they are not claims about an output:
@@ -171,7 +171,7 @@ def prose_claims(md: str):
 
 
 def notebook_for(name: str, here: Path):
-    "The notebook a link names: `16_trainer.ipynb`, or a site page such as `trainer.html`."
+    "The notebook a link names: `17_trainer.ipynb`, or a site page such as `trainer.html`."
     if name.endswith('.ipynb'): p = here.parent / name; return p if p.exists() else None
     stem = name[:-5]
     for p in here.parent.glob('*.ipynb'):
@@ -272,8 +272,8 @@ def selftest():
             got = [t for _, t, _ in check_numbers(p, {})]
             bad += got != want
             print(f"{'ok  ' if got == want else 'FAIL'} numbers {prose[:50]!r}: flagged {got}, expected {want}")
-        (Path(d) / '16_trainer.ipynb').write_text(json.dumps(nb('x', 'R@1 0.809')))
-        for link in ('16_trainer.ipynb', SITE + 'trainer.html'):
+        (Path(d) / '17_trainer.ipynb').write_text(json.dumps(nb('x', 'R@1 0.809')))
+        for link in ('17_trainer.ipynb', SITE + 'trainer.html'):
             p = Path(d) / '18_b.ipynb'; p.write_text(json.dumps(nb(f'The default run ([the Trainer]({link})) prints:\n\n```text\nR@1 0.809\n```\n\n| R@1 |\n|---|\n| 0.81 |')))
             got = [t for _, t, _ in check_numbers(p, {})]
             bad += got != []; print(f"{'ok  ' if got == [] else 'FAIL'} numbers: a result quoted from the linked page {link}: flagged {got}")
