@@ -4,15 +4,15 @@
 
 # %% ../nbs/00_config.ipynb #b9fd03f0
 from __future__ import annotations
-import dataclasses, json
+import dataclasses, json, math
 from dataclasses import dataclass, field, fields, asdict
 from typing import Optional
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'PRECISIONS', 'DATASETS', 'TOKENIZERS', 'CLIP_VOCAB_SIZE', 'RECIPES', 'MODEL_FIELDS', 'PRESETS',
-           'default_device', 'ModelConfig', 'RunConfig', 'LoopConfig', 'TrainerConfig', 'DataConfig', 'TokenizerConfig',
-           'ShardsConfig', 'InitConfig', 'Config', 'get_preset']
+__all__ = ['ACTIVATIONS', 'PRECISIONS', 'DATASETS', 'TOKENIZERS', 'LOSSES', 'CLIP_VOCAB_SIZE', 'RECIPES', 'MODEL_FIELDS',
+           'PRESETS', 'default_device', 'ModelConfig', 'RunConfig', 'LoopConfig', 'TrainerConfig', 'DataConfig',
+           'TokenizerConfig', 'ShardsConfig', 'InitConfig', 'Config', 'get_preset']
 
 # %% ../nbs/00_config.ipynb #8e93d723
 def default_device()->str:
@@ -59,12 +59,14 @@ class RunConfig:
 # %% ../nbs/00_config.ipynb #fb3f3456
 @dataclass
 class LoopConfig:
-    "The training loop's settings: schedule, clipping, recipe, precision, accumulation (the loop chapter)."
+    "The training loop's settings: schedule, clipping, recipe, precision, accumulation (the loop chapter), the loss (the SigLIP chapter)."
     warmup_steps: int = 100    # linear learning-rate warmup before the cosine decay
     grad_clip: float = 1.0     # max global gradient norm; 0 disables clipping
     recipe: str = 'clip_nb'    # 'clip_nb' or 'openclip': AdamW betas/eps, which weights decay, image-tower init (RECIPES)
     precision: str = 'fp32'    # 'fp32' (exact reference), 'bf16' autocast, or 'fp16' autocast + scaler (CUDA)
     accum_steps: int = 1       # split each batch into this many chunks (exact contrastive accumulation)
+    loss: str = 'clip'         # 'clip' (softmax over the batch) or 'siglip' (a sigmoid per pair, with a learned bias)
+    init_logit_bias: float = -10.0 # siglip: the learned bias's starting value (OpenCLIP's name)
 
 @dataclass
 class TrainerConfig:
@@ -120,6 +122,7 @@ ACTIVATIONS = ('gelu', 'quick_gelu')
 PRECISIONS = ('fp32', 'bf16', 'fp16')
 DATASETS = ('shapes', 'flickr30k', 'csv', 'coco', 'shards')
 TOKENIZERS = ('train', 'clip')
+LOSSES = ('clip', 'siglip')
 CLIP_VOCAB_SIZE = 49408   # the byte-level BPE vocabulary of CLIP's merges file
 RECIPES = {  # where clip_nb's training recipe and open_clip_train's defaults differ (the loop chapter; the benchmark appendix measures each)
     'clip_nb': dict(adam_betas=(0.9, 0.98), adam_eps=1e-6, decay_embeddings=False, image_init='openai'),
@@ -180,7 +183,10 @@ def _check(self:RunConfig):
 @patch
 def _check(self:LoopConfig):
     _ints(self, ['accum_steps']); _ints(self, ['warmup_steps'], low=0); _numbers(self, ['grad_clip'], positive=False)
-    _choice(self, 'precision', PRECISIONS); _choice(self, 'recipe', tuple(RECIPES))
+    _choice(self, 'precision', PRECISIONS); _choice(self, 'recipe', tuple(RECIPES)); _choice(self, 'loss', LOSSES)
+    b = self.init_logit_bias
+    if isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(b):
+        raise ValueError(f"Config.init_logit_bias must be a finite number, got {b!r}: SigLIP starts from -10.0")
     if self.batch_size % self.accum_steps:
         raise ValueError(f"Config.batch_size ({self.batch_size}) must be divisible by accum_steps ({self.accum_steps}): "
                          "each accumulation chunk holds batch_size // accum_steps images")
