@@ -39,6 +39,7 @@ class CLIP(nn.Module):
         self.visual = VisionTransformer(config)
         self.text = TextTransformer(config)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / config.temperature)))
+        if config.loss == 'siglip': self.logit_bias = nn.Parameter(torch.tensor(float(config.init_logit_bias)))   # the SigLIP chapter
 
     def encode_image(self,
                      images:Tensor,        # images (B, 3, img_size, img_size), CLIP-normalised
@@ -64,8 +65,10 @@ class CLIP(nn.Module):
                 images:Tensor, # images (B, 3, img_size, img_size)
                 tokens:Tensor, # token ids (B', L)
                )->tuple[Tensor, Tensor, Tensor]: # logits_per_image (B, B'), image_embeds (B, output_dim), text_embeds (B', output_dim)
+        "Scaled similarities (plus `logit_bias` when the model has one, as OpenCLIP's `get_logits`) and both embeddings."
         img, txt = self.encode_image(images), self.encode_text(tokens)
-        return self.scale() * img @ txt.T, img, txt
+        logits = self.scale() * img @ txt.T
+        return (logits + self.logit_bias if hasattr(self, 'logit_bias') else logits), img, txt
 
 # %% ../nbs/07_clip.ipynb #f80cb2f1
 def contrastive_loss(image_embeds:Tensor, # normalised image embeddings (n, d)
@@ -137,10 +140,10 @@ def _unwrap_state_dict(obj):
 def _renamed(sd, renames=OPENCLIP_RENAMES):
     "Unwrapped state dict with clip_nb key names (same tensors, no copies)."
     sd = _unwrap_state_dict(sd)
-    unsupported = [k for k in sd if any(s in k for s in ('attn_pool', 'logit_bias', 'trunk.', 'layer1.', 'text.transformer.embeddings', 'ls_1', 'q_norm'))]
+    unsupported = [k for k in sd if any(s in k for s in ('attn_pool', 'trunk.', 'layer1.', 'text.transformer.embeddings', 'ls_1', 'q_norm'))]
     if unsupported:
         raise ValueError(f"This checkpoint is not a plain ViT CLIP (keys such as {unsupported[:3]} belong to ResNet, timm, Hugging Face, "
-                         "SigLIP, CoCa or layer-scale towers); clip_nb implements OpenAI's ViT CLIP architecture only")
+                         "timm SigLIP, CoCa or layer-scale towers); clip_nb implements OpenAI's ViT CLIP architecture only")
     # keys already under `text.` (OpenCLIP's CustomTextCLIP layout, or a clip_nb state dict) match no prefix and keep their name
     return {_rename(k, renames): v for k, v in sd.items()}
 
@@ -151,7 +154,7 @@ def convert_openclip_state_dict(sd:dict, # an OpenCLIP or OpenAI ViT CLIP state 
     out = {}
     for k, v in _renamed(sd, renames).items():
         v = v.detach().to(dtype=torch.float32, copy=True) if v.is_floating_point() else v.detach().clone()
-        out[k] = v.reshape(()) if k == 'logit_scale' else v   # some checkpoints store it with shape (1,)
+        out[k] = v.reshape(()) if k in ('logit_scale', 'logit_bias') else v   # some checkpoints store them with shape (1,)
     return out
 
 def to_openclip_state_dict(model:nn.Module, # a clip_nb CLIP
@@ -169,7 +172,7 @@ _VISION_HEADS = {1280: 16, 1408: 16, 1664: 16}  # OpenCLIP's ViT-H, ViT-g and Vi
 def config_from_openclip_state_dict(sd:dict, # an OpenCLIP or OpenAI ViT CLIP state dict (or a checkpoint dict wrapping one)
                                     **overrides, # Config fields to set, e.g. activation='quick_gelu', num_heads=..., device=...
                                    )->Config: # the model shape read from the tensor shapes
-    "Infer the model part of a `Config` (sizes, depths, heads, temperature) from a state dict."
+    "Infer the model part of a `Config` (sizes, depths, heads, temperature, the sigmoid loss's bias) from a state dict."
     sd = _renamed(sd)
     need = ['visual.patch_embed.proj.weight', 'visual.positional_embedding', 'visual.proj', 'text.token_embedding.weight',
             'text.positional_embedding', 'text.ln_final.weight', 'text.text_projection']
@@ -191,6 +194,7 @@ def config_from_openclip_state_dict(sd:dict, # an OpenCLIP or OpenAI ViT CLIP st
               text_heads=max(1, twidth // 64), context_length=sd['text.positional_embedding'].shape[0],
               vocab_size=sd['text.token_embedding.weight'].shape[0], output_dim=sd['visual.proj'].shape[1], mlp_ratio=mlp_v,
               temperature=1 / min(math.exp(sd['logit_scale'].item()), MAX_LOGIT_SCALE) if 'logit_scale' in sd else 0.07)
+    if 'logit_bias' in sd: kw.update(loss='siglip', init_logit_bias=sd['logit_bias'].item())   # trained with the sigmoid loss
     return Config(**{**kw, **overrides})
 
 # %% ../nbs/07_clip.ipynb #fcc4524f
@@ -216,7 +220,7 @@ _OPENCLIP_VISION_KEYS = {'image_size', 'layers', 'width', 'patch_size', 'head_wi
 _OPENCLIP_TEXT_KEYS = {'context_length', 'vocab_size', 'width', 'heads', 'layers', 'mlp_ratio'}
 
 def openclip_config_fields(model:str|Path|dict, # an OpenCLIP model name ('ViT-B-16'), a model config .json file, or its dict
-                          )->dict: # Config fields of the same shape (model fields, and tokenizer='clip' for CLIP's vocabulary)
+                          )->dict: # Config fields of the same shape (model fields; tokenizer='clip' for CLIP's vocabulary; loss='siglip' with a bias)
     "The `Config` fields of an OpenCLIP model config; a clear error for what clip_nb does not build."
     if isinstance(model, dict): cfg, name = model, 'the model config'
     elif str(model).endswith('.json') or Path(model).is_file():
@@ -237,6 +241,7 @@ def openclip_config_fields(model:str|Path|dict, # an OpenCLIP model name ('ViT-B
                   text_embed_dim=t.get('width', 512), text_depth=t.get('layers', 12), text_heads=t.get('heads', 8),
                   context_length=t.get('context_length', 77), vocab_size=vocab, output_dim=cfg['embed_dim'],
                   activation='quick_gelu' if cfg.get('quick_gelu') else 'gelu')
+    if cfg.get('init_logit_bias') is not None: fields.update(loss='siglip', init_logit_bias=float(cfg['init_logit_bias']))
     return {**fields, **({'tokenizer': 'clip'} if vocab == 49408 else {})}
 
 # %% ../nbs/07_clip.ipynb #6aec3295
