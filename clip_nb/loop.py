@@ -115,9 +115,9 @@ class NonFiniteLossError(FloatingPointError):
     "The training loss (or the gradient norm) became NaN or infinite; training stopped."
 
 class FeatureModel(nn.Module):
-    "Wrap a CLIP model so that `forward(images, tokens)` returns `(image_features, text_features, logit_scale)`."
+    "Wrap a CLIP model so that `forward(images, tokens)` returns the features and the loss's parameters: `(image_features, text_features, logit_scale[, logit_bias])`."
     def __init__(self,
-                 model:nn.Module, # a model with encode_image, encode_text (normalized outputs) and logit_scale
+                 model:nn.Module, # a model with encode_image, encode_text (normalized outputs), logit_scale (and logit_bias)
                 ):
         super().__init__()
         self.model = model
@@ -125,9 +125,11 @@ class FeatureModel(nn.Module):
     def forward(self,
                 images:Tensor, # (B, 3, H, W)
                 tokens:Tensor, # (B, context_length)
-               )->tuple: # (image features (B, D), text features (B, D), logit scale parameter)
-        "The normalized features of both towers and the logit scale."
-        return self.model.encode_image(images), self.model.encode_text(tokens), self.model.logit_scale
+               )->tuple: # (image features (B, D), text features (B, D), logit scale[, logit bias]): what the loss takes
+        "The normalized features of both towers, the logit scale, and the logit bias when the model has one."
+        m = self.model
+        out = (m.encode_image(images), m.encode_text(tokens), m.logit_scale)
+        return out + (m.logit_bias,) if hasattr(m, 'logit_bias') else out
 
 def feature_loss(image_features:Tensor, # (N, D) L2-normalized image features (any float dtype)
                  text_features:Tensor,  # (N, D) L2-normalized text features; row i matches image i
@@ -185,15 +187,16 @@ def contrastive_backward(fmodel:nn.Module, # a FeatureModel (possibly wrapped in
                          accum_steps:int=1, # split the batch into this many chunks (exact accumulation)
                          precision:str='fp32', # 'fp32', 'bf16' or 'fp16' autocast for the towers
                          scaler:Optional[torch.amp.GradScaler]=None, # gradient scaler (fp16), or None
+                         loss_fn=feature_loss, # loss_fn(image_features, text_features, *loss parameters) in fp32 (the SigLIP chapter's siglip_loss)
                         )->Tensor: # the loss over the global batch (detached)
-    "Forward and backward of the CLIP loss over the whole (global) batch, `accum_steps` chunks at a time, with gradients equal to one big batch."
+    "Forward and backward of the contrastive loss over the whole (global) batch, `accum_steps` chunks at a time, with gradients equal to one big batch."
     device = images.device
     inner = getattr(fmodel, '_orig_mod', fmodel)                       # under torch.compile
     ddp = isinstance(inner, nn.parallel.DistributedDataParallel)
     scale = scaler.scale if scaler is not None else (lambda l: l)
 
-    def loss_of(img, txt, logit_scale):
-        loss = feature_loss(gather_with_grad(img), gather_with_grad(txt), logit_scale)
+    def loss_of(img, txt, params):
+        loss = loss_fn(gather_with_grad(img), gather_with_grad(txt), *params)
         if not torch.isfinite(loss):
             raise NonFiniteLossError(f"the contrastive loss became {loss.item()}: training stopped before this step changed "
                                      "the weights. Lower the learning rate, raise warmup_steps, or use grad_clip > 0 / "
@@ -201,8 +204,8 @@ def contrastive_backward(fmodel:nn.Module, # a FeatureModel (possibly wrapped in
         return loss
 
     if accum_steps == 1:
-        with autocast(device, precision): img, txt, logit_scale = fmodel(images, tokens)
-        loss = loss_of(img, txt, logit_scale)
+        with autocast(device, precision): img, txt, *params = fmodel(images, tokens)
+        loss = loss_of(img, txt, params)
         scale(loss).backward()
         return loss.detach()
 
@@ -214,7 +217,7 @@ def contrastive_backward(fmodel:nn.Module, # a FeatureModel (possibly wrapped in
     with torch.no_grad():
         for x, t in chunks:
             states.append(_rng_get(device))
-            with autocast(device, precision): i, tt, _ = fmodel(x, t)
+            with autocast(device, precision): i, tt, *_ = fmodel(x, t)
             cache_img.append(i.float()); cache_txt.append(tt.float())
     end_state = _rng_get(device)
     # 2. recompute each chunk with gradients, substitute it into the cache, backward the full-batch loss
@@ -222,11 +225,11 @@ def contrastive_backward(fmodel:nn.Module, # a FeatureModel (possibly wrapped in
         last = j == accum_steps - 1
         _rng_set(states[j], device)
         with (nullcontext() if last or not ddp else inner.no_sync()):  # DDP: all-reduce once, after the last chunk
-            with autocast(device, precision): i, tt, logit_scale = fmodel(x, t)
-            if not last: logit_scale = logit_scale.detach()                  # its gradient is counted once
+            with autocast(device, precision): i, tt, *params = fmodel(x, t)
+            if not last: params = [p.detach() for p in params]               # their gradients are counted once
             img = torch.cat(cache_img[:j] + [i.float()] + cache_img[j+1:])
             txt = torch.cat(cache_txt[:j] + [tt.float()] + cache_txt[j+1:])
-            loss = loss_of(img, txt, logit_scale)
+            loss = loss_of(img, txt, params)
             scale(loss).backward()
     _rng_set(end_state, device)
     return loss.detach()
