@@ -29,6 +29,10 @@ class InitWeights(NamedTuple):
     tokenizer: Optional[Tokenizer]  # a clip_nb checkpoint's own tokenizer (None: CLIP's BPE)
     kind: str     # 'clip_nb', 'openclip' or 'openai'
 
+def _decided(config:Config, tokenizer:str)->dict:
+    "The Config fields weights decide: the model's shape, the tokenizer, and the sigmoid loss when they hold its bias."
+    return {f: getattr(config, f) for f in MODEL_FIELDS} | {'tokenizer': tokenizer} | ({'loss': 'siglip'} if config.loss == 'siglip' else {})
+
 def _clip_nb_weights(ck:dict, path:Path)->InitWeights:
     "A clip_nb checkpoint: its config gives the shape, its tokenizer the ids."
     saved = {**ck['config'], 'device': 'cpu', 'init': None}
@@ -36,8 +40,7 @@ def _clip_nb_weights(ck:dict, path:Path)->InitWeights:
     with torch.device('meta'): model = CLIP(config)
     try: model.load_state_dict(ck['model_state_dict'], strict=True, assign=True)
     except RuntimeError as e: raise ValueError(f"{path}: its weights do not fit the model its config describes ({str(e).splitlines()[0]})") from None
-    fields = {f: getattr(config, f) for f in MODEL_FIELDS} | {'tokenizer': config.tokenizer}
-    return InitWeights(model.float().eval(), fields, Tokenizer.from_state_dict(ck['tokenizer']), 'clip_nb')
+    return InitWeights(model.float().eval(), _decided(config, config.tokenizer), Tokenizer.from_state_dict(ck['tokenizer']), 'clip_nb')
 
 # %% ../nbs/16_pretrained.ipynb #c6987be8
 def _openclip_weights(path:Path, sd:Optional[dict], activation:Optional[str])->InitWeights:
@@ -60,8 +63,7 @@ def _openclip_weights(path:Path, sd:Optional[dict], activation:Optional[str])->I
         raise ValueError(f"{path}: its token embedding has {vocab} rows, but OpenCLIP and OpenAI weights are fed with CLIP's "
                          f"BPE tokenizer ({CLIP_VOCAB_SIZE} ids), so the captions cannot be encoded for it; start from a clip_nb "
                          "checkpoint (it carries its own tokenizer) or from weights with CLIP's vocabulary")
-    fields = {f: getattr(model.config, f) for f in MODEL_FIELDS} | {'tokenizer': 'clip'}
-    return InitWeights(model, fields, None, kind)
+    return InitWeights(model, _decided(model.config, 'clip'), None, kind)
 
 # %% ../nbs/16_pretrained.ipynb #14d83dac
 def read_init(path:str|Path, # an OpenCLIP .pt/.bin/.safetensors file, an OpenAI TorchScript .pt, a clip_nb checkpoint or a transformers CLIP folder
@@ -72,7 +74,7 @@ def read_init(path:str|Path, # an OpenCLIP .pt/.bin/.safetensors file, an OpenAI
     if path.is_dir() and (path / 'config.json').is_file():       # transformers' layout (the transformers appendix)
         from clip_nb.hf import read_hf
         model, tok = read_hf(path)
-        return InitWeights(model, {f: getattr(model.config, f) for f in MODEL_FIELDS} | {'tokenizer': model.config.tokenizer}, tok, 'hf')
+        return InitWeights(model, _decided(model.config, model.config.tokenizer), tok, 'hf')
     if not path.is_file():
         raise FileNotFoundError(f"init weights {str(path)!r} do not exist: give an OpenCLIP .pt/.bin/.safetensors file, "
                                 "an OpenAI .pt, a clip_nb checkpoint or a transformers CLIP folder")
@@ -153,7 +155,8 @@ def openclip_model_config(config:Config, # the clip_nb configuration to mirror
                 vision_cfg=dict(image_size=config.img_size, patch_size=config.patch_size, width=config.embed_dim,
                                 layers=config.depth, head_width=config.embed_dim // config.num_heads, mlp_ratio=config.mlp_ratio),
                 text_cfg=dict(context_length=config.context_length, vocab_size=config.vocab_size, width=config.text_embed_dim,
-                              heads=config.text_heads, layers=config.text_depth, mlp_ratio=config.mlp_ratio))
+                              heads=config.text_heads, layers=config.text_depth, mlp_ratio=config.mlp_ratio),
+                **({'init_logit_bias': config.init_logit_bias} if config.loss == 'siglip' else {}))   # OpenCLIP then builds logit_bias
 
 # %% ../nbs/16_pretrained.ipynb #31238257
 def export_openclip(model:CLIP, # a clip_nb CLIP (its config gives the architecture)

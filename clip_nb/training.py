@@ -19,19 +19,20 @@ from fastcore.basics import patch
 from .config import Config, get_preset, PRESETS, CLIP_VOCAB_SIZE, DATASETS, MODEL_FIELDS, RECIPES
 from .model import CLIP, contrastive_loss, param_groups
 from .pretrained import read_init, lock_towers, set_train_mode
+from .siglip import sigmoid_loss, siglip_loss, loss_function
 
 # %% auto #0
-__all__ = ['TRAIN_FLAGS', 'RESUME_FIXED', 'USER_ERRORS', 'recall_summary', 'embedding_loss', 'evaluate_model', 'format_config',
-           'Trainer', 'build_splits', 'RunExistsError', 'earlier_run', 'check_no_earlier_run', 'move_run_aside',
-           'CLIParser', 'build_train_parser', 'train_config_from_args', 'set_cpu_threads', 'set_deterministic',
-           'format_report', 'train_cli', 'eval_cli', 'export_cli', 'run_cli', 'main', 'eval_main', 'export_main',
-           'ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine', 'build_scheduler',
-           'check_precision', 'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel', 'feature_loss',
-           'contrastive_backward', 'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV', 'CheckpointError',
-           'atomic_save', 'load_checkpoint_file', 'rng_state', 'set_rng_state', 'checkpoint_name', 'list_checkpoints',
-           'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries', 'TRAINING_KEYS',
+__all__ = ['TRAIN_FLAGS', 'RESUME_FIXED', 'SIGLIP_START', 'USER_ERRORS', 'recall_summary', 'embedding_loss', 'evaluate_model',
+           'format_config', 'Trainer', 'build_splits', 'RunExistsError', 'earlier_run', 'check_no_earlier_run',
+           'move_run_aside', 'CLIParser', 'build_train_parser', 'train_config_from_args', 'set_cpu_threads',
+           'set_deterministic', 'format_report', 'train_cli', 'eval_cli', 'export_cli', 'run_cli', 'main', 'eval_main',
+           'export_main', 'ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine',
+           'build_scheduler', 'check_precision', 'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel',
+           'feature_loss', 'contrastive_backward', 'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV',
+           'CheckpointError', 'atomic_save', 'load_checkpoint_file', 'rng_state', 'set_rng_state', 'checkpoint_name',
+           'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries', 'TRAINING_KEYS',
            'check_training_checkpoint', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed',
-           'barrier', 'main_process_first', 'MODEL_FIELDS']
+           'barrier', 'main_process_first', 'sigmoid_loss', 'siglip_loss', 'loss_function', 'MODEL_FIELDS']
 
 # %% ../nbs/17_trainer.ipynb #b7cb0e2e
 from .loop import *
@@ -43,7 +44,7 @@ _all_ = ['ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'Warmup
          'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV', 'CheckpointError', 'atomic_save', 'load_checkpoint_file',
          'rng_state', 'set_rng_state', 'checkpoint_name', 'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints',
          'remove_stale_temporaries', 'TRAINING_KEYS', 'check_training_checkpoint', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed', 'barrier',
-         'main_process_first']
+         'main_process_first', 'sigmoid_loss', 'siglip_loss', 'loss_function']
 
 # %% ../nbs/17_trainer.ipynb #f18cc905
 _all_ = ['MODEL_FIELDS']   # the model's shape fields, defined in clip_nb.config
@@ -61,16 +62,18 @@ def embedding_loss(image_embeds:Tensor, # (N, D) normalized image embeddings of 
                    caption_image_idx:Tensor, # (M,) image index of every caption
                    logit_scale:Tensor, # the model's logit scale parameter
                    batch_size:int, # images per loss batch (the loss depends on how many negatives there are)
+                   logit_bias:Optional[Tensor]=None, # the model's logit bias: the sigmoid loss (None: the CLIP loss)
                   )->float: # mean contrastive loss over batches of images paired with their first caption
-    "Validation loss: the contrastive loss over consecutive batches of images, each paired with its first caption."
+    "Validation loss: the training loss over consecutive batches of images, each paired with its first caption."
     idx = torch.as_tensor(caption_image_idx).long().tolist()
     first = {}
     for c, i in enumerate(idx): first.setdefault(i, c)
     keep = [i for i in range(len(image_embeds)) if i in first]
     if not keep: return float('nan')
     img, txt = image_embeds[keep], text_embeds[[first[i] for i in keep]]
-    scale = logit_scale.detach().float().cpu()
-    total = sum(feature_loss(img[s:s+batch_size], txt[s:s+batch_size], scale).item() * len(img[s:s+batch_size])
+    params = [p.detach().float().cpu() for p in (logit_scale, logit_bias) if p is not None]
+    fn = feature_loss if logit_bias is None else siglip_loss
+    total = sum(fn(img[s:s+batch_size], txt[s:s+batch_size], *params).item() * len(img[s:s+batch_size])
                 for s in range(0, len(img), batch_size))
     return total / len(img)
 
@@ -87,7 +90,7 @@ def evaluate_model(model:nn.Module, # a CLIP model
     idx = torch.as_tensor(ds.caption_image_idx).long()
     keys = getattr(ds, 'image_keys', None)
     m = retrieval_metrics(img, txt, idx, image_keys=keys)
-    m['loss'] = embedding_loss(img, txt, idx, model.logit_scale, config.batch_size)
+    m['loss'] = embedding_loss(img, txt, idx, model.logit_scale, config.batch_size, getattr(model, 'logit_bias', None))
     m['mean_recall'] = recall_summary(m)
     if zero_shot and keys is not None and config.dataset == 'shapes':
         from clip_nb.metrics import zero_shot_eval
@@ -166,6 +169,7 @@ class Trainer:
         self.tokenizer = self.init_weights.tokenizer if self.init_weights else None   # a clip_nb checkpoint's own ids
         self.optimizer = self.scheduler = self._writer = None
         self.scaler = build_grad_scaler(self.device, config.precision)
+        self.loss_fn = loss_function(config.loss)     # the CLIP loss or the sigmoid loss (the SigLIP chapter)
         self.timings = {}
         if self.verbose:
             print('Configuration:'); print(format_config(config))
@@ -290,6 +294,8 @@ def _initial_model(self:Trainer)->CLIP:
         import copy
         model = copy.deepcopy(self.init_weights.model).train()
         model.config = model.visual.config = model.text.config = self.config
+        if self.config.loss == 'siglip' and not hasattr(model, 'logit_bias'):   # CLIP weights, trained on with the sigmoid loss
+            model.logit_bias = nn.Parameter(torch.tensor(float(self.config.init_logit_bias)))
     if self.config.lock_image or self.config.lock_text:
         n = lock_towers(model, self.config)
         towers = ' and '.join(t for t, on in (('image', self.config.lock_image), ('text', self.config.lock_text)) if on)
@@ -340,7 +346,7 @@ def train_epoch(self:Trainer,
         images, tokens = images.to(self.device, non_blocking=True), tokens.to(self.device, non_blocking=True)
         lr = self.optimizer.param_groups[0]['lr']
         try:
-            loss = contrastive_backward(self.fmodel, images, tokens, cfg.accum_steps, cfg.precision, self.scaler)
+            loss = contrastive_backward(self.fmodel, images, tokens, cfg.accum_steps, cfg.precision, self.scaler, self.loss_fn)
             optimizer_step(self.optimizer, self.scaler, cfg.grad_clip)
         except NonFiniteLossError as e:
             self.optimizer.zero_grad(set_to_none=True)
@@ -350,7 +356,8 @@ def train_epoch(self:Trainer,
         self.scheduler.step(); self.global_step += 1
         l = loss.item(); total += l; n += 1
         bar.set_postfix(loss=f'{l:.4f}', lr=f'{lr:.2e}')
-        self._log({'Loss/train': l, 'learning_rate': lr, 'logit_scale': self.model.logit_scale.exp().item()}, self.global_step)
+        self._log({'Loss/train': l, 'learning_rate': lr, 'logit_scale': self.model.logit_scale.exp().item(),
+                   'logit_bias': self.model.logit_bias.item() if hasattr(self.model, 'logit_bias') else None}, self.global_step)
         _test_pause(f'step:{self.global_step}')
     bar.close()
     if n: self._probe = (images[:8], tokens[:8])        # for the end-of-epoch check of the new weights
@@ -461,8 +468,7 @@ def _check_finite(self:Trainer, epoch, loss):
     if images is None or len(images) < 2: return
     self.model.eval()
     with torch.no_grad(), autocast(self.device, self.config.precision):
-        img, txt, scale = FeatureModel(self.model)(images, tokens)
-        probe = feature_loss(img.float(), txt.float(), scale.float()).item()
+        probe = self.loss_fn(*FeatureModel(self.model)(images, tokens)).item()
     if not math.isfinite(probe): self._stop_non_finite(epoch, f'the new weights give a loss of {probe} on training pictures')
 
 # %% ../nbs/17_trainer.ipynb #3df4cf66
@@ -515,7 +521,8 @@ def load_checkpoint(self:Trainer,
     if self.model is None: raise RuntimeError("call load_data() and build_model() before load_checkpoint()")
     ck = check_training_checkpoint(load_checkpoint_file(path, map_location='cpu'), path)
     saved = ck['config']
-    diff = {f: (saved.get(f), getattr(self.config, f)) for f in MODEL_FIELDS if saved.get(f) != getattr(self.config, f)}
+    diff = {f: (saved.get(f, 'clip' if f == 'loss' else None), getattr(self.config, f)) for f in MODEL_FIELDS + ('loss',)
+            if saved.get(f, 'clip' if f == 'loss' else None) != getattr(self.config, f)}
     if diff:
         raise CheckpointError(f"{str(path)!r} holds a model with a different shape: {', '.join(f'{k}={a!r} (now {b!r})' for k, (a, b) in diff.items())}. "
                               "Resume with the checkpoint's configuration (clip_nb_train --resume does this).")
@@ -564,7 +571,7 @@ TRAIN_FLAGS = {'dataset': 'dataset', 'data_path': 'data_path', 'epochs': 'num_ep
                'lr': 'learning_rate', 'precision': 'precision', 'accum_steps': 'accum_steps', 'max_samples': 'max_samples',
                'output_dir': 'save_dir', 'log_dir': 'log_dir', 'num_workers': 'num_workers', 'seed': 'seed',
                'device': 'device', 'keep_last_k': 'keep_last_k', 'num_threads': 'num_threads', 'val_data': 'val_data',
-               'csv_img_key': 'csv_img_key', 'csv_caption_key': 'csv_caption_key', 'csv_separator': 'csv_separator'}
+               'csv_img_key': 'csv_img_key', 'csv_caption_key': 'csv_caption_key', 'csv_separator': 'csv_separator', 'loss': 'loss'}
 
 def build_train_parser()->argparse.ArgumentParser:
     "The argument parser of `clip_nb_train`."
@@ -584,6 +591,7 @@ def build_train_parser()->argparse.ArgumentParser:
     p.add_argument('--lr', type=float, help='peak learning rate')
     p.add_argument('--precision', choices=('fp32', 'bf16', 'fp16'), help='fp32, bf16 autocast, or fp16 autocast + scaler (CUDA)')
     p.add_argument('--accum_steps', type=int, help='split each batch into this many chunks (exact accumulation)')
+    p.add_argument('--loss', choices=('clip', 'siglip'), help="clip (softmax over the batch, default) or siglip (a sigmoid per pair, learned bias)")
     p.add_argument('--max_samples', type=int, help='limit the number of images (debugging)')
     p.add_argument('--resume', help="checkpoint file or folder to resume from, or 'latest' for the newest in the output dir (fresh start if none)")
     p.add_argument('--overwrite', action='store_true', help='start over in an output dir that holds an earlier run, moving that run to OUTPUT_DIR.old-DATE-TIME')
@@ -620,7 +628,9 @@ def _add_start_flags(p:argparse.ArgumentParser):
     g.add_argument('--lock_text_unlocked_layers', type=int, help='with --lock_text: leave the last N groups of the text tower trainable')
 
 # %% ../nbs/17_trainer.ipynb #014213d0
-RESUME_FIXED = MODEL_FIELDS + ('tokenizer', 'bpe_path', 'dataset', 'learning_rate', 'weight_decay', 'warmup_steps', 'seed', 'init', 'recipe')
+RESUME_FIXED = MODEL_FIELDS + ('tokenizer', 'bpe_path', 'dataset', 'learning_rate', 'weight_decay', 'warmup_steps', 'seed', 'init', 'recipe',
+                               'loss', 'init_logit_bias')
+SIGLIP_START = dict(temperature=0.05, warmup_steps=300)   # --loss siglip on the tiny preset: t' = log 20, a long warmup (the SigLIP chapter)
 
 def _parse_field(name:str, text:str):
     "Parse `text` as the value of Config field `name`, using the field's annotated type."
@@ -649,6 +659,7 @@ def train_config_from_args(args:argparse.Namespace, # parsed clip_nb_train argum
     if over.get('csv_separator') in ('tab', '\\t'): over['csv_separator'] = '\t'
     if over.get('tokenizer') == 'clip' and 'vocab_size' not in over: over['vocab_size'] = CLIP_VOCAB_SIZE   # CLIP's ids need it
     if over.get('recipe') == 'openclip' and 'grad_clip' not in over: over['grad_clip'] = 0.0   # open_clip_train clips only when asked
+    if over.get('loss') == 'siglip' and saved is None: over = {**SIGLIP_START, **over}         # where the sigmoid loss starts
     if getattr(args, 'output_dir', None) and not getattr(args, 'log_dir', None) and 'log_dir' not in over:
         over['log_dir'] = str(Path(args.output_dir)/'runs'/'clip_training')
     if getattr(args, 'model_config', None) and saved is None:   # the shape of an OpenCLIP model; flags still win
