@@ -55,10 +55,11 @@ def classify(model, # a CLIP (from load)
              images, # PIL images or image files, or a preprocessed batch (B, 3, H, W)
              labels:Sequence[str], # the class names, e.g. ['circle', 'square']
              templates:Sequence[str]=('a {}',), # prompts, each with one '{}' for the label
-            ): # (B, len(labels)) probabilities; each row sums to 1
-    "Zero-shot probabilities of `labels` for each picture: prompt embeddings averaged per label, scored with the model's scale."
+            ): # (B, len(labels)) probabilities: rows sum to 1, or one sigmoid per label for a SigLIP model
+    "Zero-shot probabilities of `labels` for each picture: prompt embeddings averaged per label, scored with the model's scale (and bias)."
     import torch
     from clip_nb.metrics import zero_shot_classifier
+    from clip_nb.siglip import match_probabilities
     if not isinstance(images, torch.Tensor):
         from PIL import Image
         images = torch.stack([preprocess(im if isinstance(im, Image.Image) else Image.open(im).convert('RGB')) for im in images])
@@ -67,7 +68,7 @@ def classify(model, # a CLIP (from load)
     with torch.no_grad():
         feats = torch.nn.functional.normalize(model.encode_image(images.to(device)).float(), dim=-1).cpu()
         scale = model.logit_scale.exp().clamp(max=100).float().cpu()
-    return (scale * feats @ weights.T).softmax(-1)
+    return match_probabilities(model, scale * feats @ weights.T)
 
 # %% ../nbs/20_use.ipynb #3ebfb18c
 _LAZY = {'Config': 'clip_nb.config', 'get_preset': 'clip_nb.config', 'CLIP': 'clip_nb.model', 'Tokenizer': 'clip_nb.tokenizer',

@@ -14,6 +14,7 @@ from torch import Tensor
 import matplotlib.pyplot as plt
 
 from .config import Config, get_preset
+from .siglip import match_probabilities
 
 # %% auto #0
 __all__ = ['ensure_checkpoint', 'load_trained', 'load_images', 'to_display', 'parse_shapes_key', 'embed_images', 'embed_texts',
@@ -162,8 +163,8 @@ def zero_shot_probs(model, # a CLIP model
                     classnames:Sequence[str], # the C class names
                     templates:Sequence[str], # prompt templates, each with one '{}' for the class name
                     context_length:Optional[int]=None, # tokens per prompt (None: the model's config)
-                   )->Tensor: # (B, C) class probabilities (rows sum to 1)
-    "Zero-shot class probabilities: softmax over classes of the scaled image-prompt similarities."
+                   )->Tensor: # (B, C) class probabilities (rows sum to 1; one sigmoid per class for a SigLIP model)
+    "Zero-shot class probabilities of the scaled image-prompt similarities, as `match_probabilities` gives them."
     from clip_nb.metrics import zero_shot_classifier
     ctx = context_length or model.config.context_length
     W = zero_shot_classifier(model, tokenizer, classnames, templates, ctx)
@@ -171,7 +172,7 @@ def zero_shot_probs(model, # a CLIP model
     dev = next(model.parameters()).device
     img = F.normalize(model.encode_image(images.to(dev)).float(), dim=-1).cpu()
     model.train(was)
-    return (model.scale().detach().float().cpu() * img @ W.T).softmax(dim=-1)
+    return match_probabilities(model, model.scale().detach().float().cpu() * img @ W.T)
 
 # %% ../nbs/19_explore.ipynb #e15d3f8a
 def plot_zero_shot(images:Tensor, # (B, 3, H, W) normalised images

@@ -13,7 +13,7 @@ from .model import MAX_LOGIT_SCALE
 from .loop import feature_loss
 
 # %% auto #0
-__all__ = ['LOSS_FUNCTIONS', 'sigmoid_loss', 'siglip_loss', 'loss_function']
+__all__ = ['LOSS_FUNCTIONS', 'SIGLIP_START', 'sigmoid_loss', 'siglip_loss', 'loss_function', 'match_probabilities']
 
 # %% ../nbs/13_siglip.ipynb #5a1c0e07
 def sigmoid_loss(logits:Tensor, # (n, n) logits t x_i·y_j + b, image i against caption j; pair i is (i, i)
@@ -43,3 +43,15 @@ def loss_function(name:str, # Config.loss: 'clip' or 'siglip'
     "The features loss that `contrastive_backward` calls for `Config.loss`."
     if name not in LOSS_FUNCTIONS: raise ValueError(f"loss must be one of {tuple(LOSS_FUNCTIONS)}, got {name!r}")
     return LOSS_FUNCTIONS[name]
+
+SIGLIP_START = dict(temperature=0.05, warmup_steps=300)   # clip_nb_train --loss siglip: t' = log 20, a long warmup (measured below)
+
+# %% ../nbs/13_siglip.ipynb #179b08a8
+def match_probabilities(model, # a CLIP; one with a logit_bias was trained with the sigmoid loss
+                        scaled:Tensor, # (B, C) scaled similarities t x·w of B pictures and C labels
+                       )->Tensor: # (B, C): rows sum to 1 (softmax) for a CLIP model, each entry on its own (sigmoid) for a SigLIP one
+    "Zero-shot probabilities as the model was trained to give them: softmax over the labels, or σ(t x·w + b) per label."
+    bias = getattr(model, 'logit_bias', None)
+    if bias is None: return scaled.softmax(-1)
+    return torch.sigmoid(scaled + bias.detach().float().to(scaled.device))
+

@@ -19,20 +19,21 @@ from fastcore.basics import patch
 from .config import Config, get_preset, PRESETS, CLIP_VOCAB_SIZE, DATASETS, MODEL_FIELDS, RECIPES
 from .model import CLIP, contrastive_loss, param_groups
 from .pretrained import read_init, lock_towers, set_train_mode
-from .siglip import sigmoid_loss, siglip_loss, loss_function
+from .siglip import sigmoid_loss, siglip_loss, loss_function, SIGLIP_START
 
 # %% auto #0
-__all__ = ['TRAIN_FLAGS', 'RESUME_FIXED', 'SIGLIP_START', 'USER_ERRORS', 'recall_summary', 'embedding_loss', 'evaluate_model',
-           'format_config', 'Trainer', 'build_splits', 'RunExistsError', 'earlier_run', 'check_no_earlier_run',
-           'move_run_aside', 'CLIParser', 'build_train_parser', 'train_config_from_args', 'set_cpu_threads',
-           'set_deterministic', 'format_report', 'train_cli', 'eval_cli', 'export_cli', 'run_cli', 'main', 'eval_main',
-           'export_main', 'ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine',
-           'build_scheduler', 'check_precision', 'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel',
-           'feature_loss', 'contrastive_backward', 'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV',
-           'CheckpointError', 'atomic_save', 'load_checkpoint_file', 'rng_state', 'set_rng_state', 'checkpoint_name',
-           'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries', 'TRAINING_KEYS',
+__all__ = ['TRAIN_FLAGS', 'RESUME_FIXED', 'USER_ERRORS', 'recall_summary', 'embedding_loss', 'evaluate_model', 'format_config',
+           'Trainer', 'build_splits', 'RunExistsError', 'earlier_run', 'check_no_earlier_run', 'move_run_aside',
+           'CLIParser', 'build_train_parser', 'train_config_from_args', 'set_cpu_threads', 'set_deterministic',
+           'format_report', 'train_cli', 'eval_cli', 'export_cli', 'run_cli', 'main', 'eval_main', 'export_main',
+           'ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'WarmupCosine', 'build_scheduler',
+           'check_precision', 'autocast', 'build_grad_scaler', 'NonFiniteLossError', 'FeatureModel', 'feature_loss',
+           'contrastive_backward', 'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV', 'CheckpointError',
+           'atomic_save', 'load_checkpoint_file', 'rng_state', 'set_rng_state', 'checkpoint_name', 'list_checkpoints',
+           'latest_checkpoint', 'prune_checkpoints', 'remove_stale_temporaries', 'TRAINING_KEYS',
            'check_training_checkpoint', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed',
-           'barrier', 'main_process_first', 'sigmoid_loss', 'siglip_loss', 'loss_function', 'MODEL_FIELDS']
+           'barrier', 'main_process_first', 'sigmoid_loss', 'siglip_loss', 'loss_function', 'SIGLIP_START',
+           'MODEL_FIELDS']
 
 # %% ../nbs/17_trainer.ipynb #b7cb0e2e
 from .loop import *
@@ -44,7 +45,7 @@ _all_ = ['ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'Warmup
          'optimizer_step', 'keep_freed_memory', 'TEST_PAUSE_ENV', 'CheckpointError', 'atomic_save', 'load_checkpoint_file',
          'rng_state', 'set_rng_state', 'checkpoint_name', 'list_checkpoints', 'latest_checkpoint', 'prune_checkpoints',
          'remove_stale_temporaries', 'TRAINING_KEYS', 'check_training_checkpoint', 'dist_rank_world', 'GatherWithGrad', 'gather_with_grad', 'init_distributed', 'barrier',
-         'main_process_first', 'sigmoid_loss', 'siglip_loss', 'loss_function']
+         'main_process_first', 'sigmoid_loss', 'siglip_loss', 'loss_function', 'SIGLIP_START']
 
 # %% ../nbs/17_trainer.ipynb #f18cc905
 _all_ = ['MODEL_FIELDS']   # the model's shape fields, defined in clip_nb.config
@@ -630,7 +631,6 @@ def _add_start_flags(p:argparse.ArgumentParser):
 # %% ../nbs/17_trainer.ipynb #014213d0
 RESUME_FIXED = MODEL_FIELDS + ('tokenizer', 'bpe_path', 'dataset', 'learning_rate', 'weight_decay', 'warmup_steps', 'seed', 'init', 'recipe',
                                'loss', 'init_logit_bias')
-SIGLIP_START = dict(temperature=0.05, warmup_steps=300)   # --loss siglip on the tiny preset: t' = log 20, a long warmup (the SigLIP chapter)
 
 def _parse_field(name:str, text:str):
     "Parse `text` as the value of Config field `name`, using the field's annotated type."
@@ -647,6 +647,7 @@ def _parse_field(name:str, text:str):
     except ValueError: raise ValueError(f"--set {name}={text}: expected a value of type {t}") from None
     return text
 
+# %% ../nbs/17_trainer.ipynb #b7620c9e
 def train_config_from_args(args:argparse.Namespace, # parsed clip_nb_train arguments
                            saved:Optional[dict]=None, # the config dict of the checkpoint being resumed, if any
                           )->Config:
@@ -693,6 +694,7 @@ def set_deterministic()->None:
 def format_report(metrics:dict, # from evaluate_model
                   split:str='test', # which split was evaluated
                   extra:Sequence[str]=(), # more lines (time, paths)
+                  loss:str='clip', # Config.loss: names the loss line
                  )->str:
     "The end-of-run report: recall@1/5/10 both ways (same-attributes and exact), zero-shot accuracies, extra lines."
     lines = [f'=== Results on the {split} split ===']
@@ -703,7 +705,7 @@ def format_report(metrics:dict, # from evaluate_model
             lines.append(f'{name:14s} {rs}   ({what})')
     zs = {k[len('zeroshot_'):-len('_acc')]: v for k, v in metrics.items() if k.startswith('zeroshot_') and k.endswith('_acc')}
     if zs: lines.append('zero-shot accuracy: ' + ', '.join(f'{k} {v:.3f}' for k, v in zs.items()))
-    if 'loss' in metrics: lines.append(f"contrastive loss: {metrics['loss']:.4f}")
+    if 'loss' in metrics: lines.append(f"{'sigmoid' if loss == 'siglip' else 'contrastive'} loss: {metrics['loss']:.4f}")
     return '\n'.join(lines + list(extra))
 
 def _resolve_resume(resume, save_dir):
@@ -766,7 +768,7 @@ def train_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None:
                      f"time: {total:.0f} s in all (data {tm.get('data', 0):.0f} s, training {tm.get('train', 0):.0f} s, test {t_eval:.0f} s)",
                      f'checkpoints: {trainer.save_dir.resolve()}']
             if trainer.tensorboard: extra.append(f'TensorBoard logs: {trainer.log_dir.resolve()}  (tensorboard --logdir {trainer.log_dir})')
-            print(format_report(result, split, extra), flush=True)
+            print(format_report(result, split, extra, trainer.config.loss), flush=True)
             result = {**result, 'time_s': total}
         barrier()
         return result
@@ -810,7 +812,7 @@ def eval_cli(argv:Optional[Sequence[str]]=None, # command-line arguments (None: 
     ds = datasets[args.split]
     print(f"Checkpoint {args.checkpoint} (epoch {ck['epoch']}); {args.split}: {_n_images(ds):,} images, {len(ds.captions):,} captions", flush=True)
     metrics = evaluate_model(model, ds, tokenizer, config, device=config.device, zero_shot=True)
-    print(format_report(metrics, args.split, [f'time: {time.time() - t0:.0f} s']), flush=True)
+    print(format_report(metrics, args.split, [f'time: {time.time() - t0:.0f} s'], config.loss), flush=True)
     return metrics
 
 # %% ../nbs/17_trainer.ipynb #71d75585
