@@ -62,7 +62,7 @@ class LoopConfig:
     "The training loop's settings: schedule, clipping, recipe, precision, accumulation (the loop chapter), the loss (the SigLIP chapter)."
     warmup_steps: int = 100    # linear learning-rate warmup before the cosine decay
     grad_clip: float = 1.0     # max global gradient norm; 0 disables clipping
-    recipe: str = 'clip_nb'    # 'clip_nb' or 'openclip': AdamW betas/eps, which weights decay, image-tower init (RECIPES)
+    recipe: str = 'clip_nb'    # 'clip_nb' or 'openclip': AdamW betas/eps, which weights decay, image-tower init and positions (RECIPES)
     precision: str = 'fp32'    # 'fp32' (exact reference), 'bf16' autocast, or 'fp16' autocast + scaler (CUDA)
     accum_steps: int = 1       # split each batch into this many chunks (exact contrastive accumulation)
     loss: str = 'clip'         # 'clip' (softmax over the batch) or 'siglip' (a sigmoid per pair, with a learned bias)
@@ -125,8 +125,8 @@ TOKENIZERS = ('train', 'clip')
 LOSSES = ('clip', 'siglip')
 CLIP_VOCAB_SIZE = 49408   # the byte-level BPE vocabulary of CLIP's merges file
 RECIPES = {  # where clip_nb's training recipe and open_clip_train's defaults differ (the loop chapter; the benchmark appendix measures each)
-    'clip_nb': dict(adam_betas=(0.9, 0.98), adam_eps=1e-6, decay_embeddings=False, image_init='openai'),
-    'openclip': dict(adam_betas=(0.9, 0.999), adam_eps=1e-8, decay_embeddings=True, image_init='torch'),
+    'clip_nb': dict(adam_betas=(0.9, 0.98), adam_eps=1e-6, decay_embeddings=False, image_init='openai', pos_init='sincos'),
+    'openclip': dict(adam_betas=(0.9, 0.999), adam_eps=1e-8, decay_embeddings=True, image_init='torch', pos_init='random'),
 }
 MODEL_FIELDS = tuple(f.name for f in fields(ModelConfig) if f.name != 'dropout')   # the model's shape (dropout is a training choice)
 

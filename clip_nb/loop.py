@@ -16,6 +16,7 @@ from torch import Tensor
 from .config import Config, get_preset, RECIPES
 from .model import CLIP, contrastive_loss, param_groups
 from .attention import MultiHeadAttention
+from .vision import sincos_positions
 
 # %% auto #0
 __all__ = ['ADAM_BETAS', 'ADAM_EPS', 'seed_everything', 'build_optimizer', 'init_image_tower', 'WarmupCosine', 'build_scheduler',
@@ -44,8 +45,12 @@ def build_optimizer(model:nn.Module, # the CLIP model (must provide the paramete
 def init_image_tower(model:nn.Module, # a clip_nb CLIP, freshly built
                      config:Config, # uses recipe
                     )->nn.Module: # the same model
-    "With the 'openclip' recipe, give the image tower's blocks PyTorch's default initialisation, as OpenCLIP's image tower has."
-    if RECIPES[config.recipe]['image_init'] == 'torch':
+    "The recipe's image-tower start: positions from a sine-cosine grid (clip_nb's), PyTorch's default init in the blocks (openclip's)."
+    r = RECIPES[config.recipe]
+    if r['pos_init'] == 'sincos':   # the vision chapter; the random draw stays, so the rest of the model's init is unchanged
+        v = model.visual
+        with torch.no_grad(): v.positional_embedding.copy_(sincos_positions(v.patch_embed.grid_size, v.config.embed_dim))
+    if r['image_init'] == 'torch':
         blocks = list(model.visual.transformer.modules())
         for m in blocks:
             if isinstance(m, nn.Linear): m.reset_parameters()

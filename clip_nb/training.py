@@ -219,7 +219,18 @@ def load_data(self:Trainer,
     self._print(f'Tokenizer: {len(self.tokenizer)} ids{note}; {len(self.train_dl)} steps per epoch '
                 f'of {self.config.batch_size} images' + (f' in {self.config.accum_steps} chunks' if self.config.accum_steps > 1 else '')
                 + (f' ({self.config.batch_size // self.world_size} per process)' if self.world_size > 1 else ''))
+    if RECIPES[self.config.recipe]['pos_init'] == 'random' and self.init_weights is None: self._note_shared_captions()
     return self.datasets
+
+@patch
+def _note_shared_captions(self:Trainer):
+    "One line when many pictures share each caption and the image positions start at random (the stalls appendix)."
+    ds = self.datasets['train']
+    if not hasattr(ds, 'image_paths'): return   # a stream: its captions are not all known in advance
+    n, k = len(ds.image_paths), len(set(ds.all_captions()))
+    if n >= 1000 and 10 * k <= n:
+        self._print(f'note: {n} training pictures share {k} distinct captions; this recipe starts the image positions at '
+                    'random, which can stall on data like this (clip_nb\'s recipe starts them on a sine-cosine grid)')
 
 # %% ../nbs/17_trainer.ipynb #0563a5d1
 @patch
@@ -619,7 +630,7 @@ TRAIN_FLAGS.update(recipe='recipe', init='init', lock_image='lock_image', lock_i
 def _add_start_flags(p:argparse.ArgumentParser):
     "The flags that choose the recipe, start from pretrained weights and lock towers."
     p.add_argument('--recipe', choices=tuple(RECIPES), help="clip_nb (default) or openclip: open_clip_train's defaults (AdamW 0.9, "
-                   "0.999, 1e-8; decay on the embeddings; PyTorch's init of the image tower; no gradient clipping unless set)")
+                   "0.999, 1e-8; decay on the embeddings; PyTorch's init of the image tower, its positions at random; no gradient clipping unless set)")
     g = p.add_argument_group('starting from pretrained weights')
     g.add_argument('--init', help='start from these weights: an OpenCLIP .pt/.bin/.safetensors file (NAME.json beside it is read '
                    'too), an OpenAI .pt, or a clip_nb checkpoint; they set the model shape, image size and tokenizer')

@@ -12,7 +12,7 @@ from .attention import record_attention
 from .transformer import Transformer, LayerNorm
 
 # %% auto #0
-__all__ = ['VisionTransformer', 'class_token_attention']
+__all__ = ['VisionTransformer', 'sincos_positions', 'class_token_attention']
 
 # %% ../nbs/04_vision_encoder.ipynb #633f2d04
 class VisionTransformer(nn.Module):
@@ -44,6 +44,17 @@ class VisionTransformer(nn.Module):
                 images:Tensor, # images (B, 3, img_size, img_size), CLIP-normalised
                )->Tensor: # image embeddings (B, output_dim), not normalised
         return self.ln_post(self.forward_tokens(images)[:, 0]) @ self.proj
+
+# %% ../nbs/04_vision_encoder.ipynb #d081323a
+def sincos_positions(grid:int, # patches per side
+                     width:int, # embedding width D
+                    )->Tensor: # (1 + grid * grid, width): a zero row for the class token, then the patches row by row
+    "A 2D sine-cosine positional table (MAE's): sin and cos of the column, then of the row, at geometric frequencies."
+    q = width // 4
+    omega = 1.0 / 10000 ** (torch.arange(q) / q)
+    ys, xs = torch.meshgrid(torch.arange(grid, dtype=torch.float32), torch.arange(grid, dtype=torch.float32), indexing='ij')
+    table = torch.cat([f(c.flatten()[:, None] * omega[None]) for c in (xs, ys) for f in (torch.sin, torch.cos)], 1)
+    return F.pad(table, (0, width - 4 * q, 1, 0))   # zero columns when width is not a multiple of 4; the class token's zero row
 
 # %% ../nbs/04_vision_encoder.ipynb #be67487d
 @torch.no_grad()
